@@ -1,0 +1,83 @@
+"""Command line of the overload detection station.
+
+    python main.py                      the operator's desktop (GUI)
+    python main.py demo                 a headless demonstration on a throwaway station
+    python main.py judge                judge one vehicle: JSON on stdin, JSON on stdout
+    python main.py verify [--config F]  check the database and its hash chain
+    python main.py config --write-demo PATH
+    python main.py init [--config F]    create or upgrade the database; first run makes the admin
+
+Exit codes: 0 success, 1 a check failed (verify), 2 bad input or configuration.
+Heavy modules are imported inside each command so `judge` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="station configuration (TOML); default: per-user file",
+    )
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="Overload detection station")
+    parser.add_argument("--demo", action="store_true", help="same as the demo command")
+    commands = parser.add_subparsers(dest="command")
+
+    judge = commands.add_parser("judge", help="judge one vehicle (JSON on stdin)")
+    _add_config_option(judge)
+
+    verify = commands.add_parser("verify", help="check database integrity and the hash chain")
+    _add_config_option(verify)
+
+    config = commands.add_parser("config", help="configuration tools")
+    config.add_argument("--write-demo", type=Path, metavar="PATH", required=True)
+    config.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    init = commands.add_parser("init", help="create or upgrade the database")
+    _add_config_option(init)
+
+    demo = commands.add_parser("demo", help="headless demonstration on a throwaway station")
+    demo.add_argument("--vehicles", type=int, default=12)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--dir", type=Path, default=None, help="keep the demo station in this folder")
+
+    gui = commands.add_parser("gui", help="the operator's desktop")
+    _add_config_option(gui)
+    return parser
+
+
+def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
+    from station import cli
+
+    return {
+        "judge": cli.run_judge,
+        "verify": cli.run_verify,
+        "config": cli.run_config,
+        "init": cli.run_init,
+        "demo": cli.run_demo,
+        "gui": cli.run_gui,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    command = args.command or ("demo" if args.demo else "gui")
+    if command == "demo" and args.command is None:
+        args = _build_parser().parse_args(["demo"])
+    if command == "gui" and args.command is None:
+        args = _build_parser().parse_args(["gui"])
+    return _command_table()[command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

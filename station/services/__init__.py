@@ -1,0 +1,1 @@
+"""Application services: turn domain decisions into stored records. No Qt, no drivers."""

@@ -1,0 +1,1 @@
+"""Persistence: the only part of station/ that imports SQLAlchemy or Alembic."""

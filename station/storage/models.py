@@ -1,0 +1,315 @@
+"""SQLAlchemy models. Times are naive Beijing time (UTC+8, no DST), as stored and uploaded.
+
+Tables marked APPEND-ONLY hold evidence: storage offers no update or delete of their
+rows, an ORM guard refuses them, and database triggers (migration 0001) refuse them
+too. Mutable state (case status, outbox delivery, operator login counters) lives in
+separate tables whose history is kept in append-only event tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class AppendOnly:
+    """Marker: rows of these tables are never updated or deleted."""
+
+
+# ---- station, lanes, devices, scales ------------------------------------------------------
+
+
+class Station(Base):
+    __tablename__ = "station"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Lane(Base):
+    __tablename__ = "lane"
+    __table_args__ = (UniqueConstraint("station_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(50))
+
+
+class Device(Base):
+    __tablename__ = "device"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lane_id: Mapped[int | None] = mapped_column(ForeignKey("lane.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    driver: Mapped[str] = mapped_column(String(64))
+    port: Mapped[str] = mapped_column(String(200))
+    options_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Scale(Base):
+    __tablename__ = "scale"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lane_id: Mapped[int | None] = mapped_column(ForeignKey("lane.id"))
+    model: Mapped[str] = mapped_column(String(100), default="")
+    serial_no: Mapped[str] = mapped_column(String(100), default="")
+    max_kg: Mapped[int] = mapped_column(Integer)
+    division_kg: Mapped[int] = mapped_column(Integer)
+    accuracy_class: Mapped[str] = mapped_column(String(8), default="III")
+
+
+class ScaleCertificate(AppendOnly, Base):
+    """Legal verification certificate (检定证书). APPEND-ONLY: a renewal is a new row."""
+
+    __tablename__ = "scale_certificate"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[str] = mapped_column(ForeignKey("scale.id"))
+    number: Mapped[str] = mapped_column(String(64))
+    institute: Mapped[str] = mapped_column(String(200))
+    valid_until: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+# ---- people -------------------------------------------------------------------------------
+
+
+class Operator(Base):
+    __tablename__ = "operator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# ---- the province chain -------------------------------------------------------------------
+
+
+class ChainHead(Base):
+    """Last seq and hash of each chain, locked while a record is appended."""
+
+    __tablename__ = "chain_head"
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Record(AppendOnly, Base):
+    """A sealed province record (CHECK, CLOSE, VOID). APPEND-ONLY.
+
+    `body` is the canonical JSON exactly as hashed and uploaded.
+    """
+
+    __tablename__ = "record"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    record_type: Mapped[str] = mapped_column(String(8))
+    check_no: Mapped[str] = mapped_column(String(32), index=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Outbox(Base):
+    """Delivery state of each record; a record leaves only when ACCEPTED or DUPLICATE."""
+
+    __tablename__ = "outbox"
+    seq: Mapped[int] = mapped_column(ForeignKey("record.seq"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12), default="PENDING", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    reject_code: Mapped[str | None] = mapped_column(String(32))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# ---- weighings and evidence ---------------------------------------------------------------
+
+
+class Weighing(AppendOnly, Base):
+    """Structured copy of a CHECK record plus local evidence. APPEND-ONLY."""
+
+    __tablename__ = "weighing"
+    __table_args__ = (
+        Index("ix_weighing_plate_time", "plate_num", "check_time"),
+        Index("ix_weighing_check_time", "check_time"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_seq: Mapped[int] = mapped_column(ForeignKey("record.seq"), unique=True)
+    check_no: Mapped[str] = mapped_column(String(32), unique=True)
+    check_type: Mapped[int] = mapped_column(Integer)
+    first_check_no: Mapped[str | None] = mapped_column(String(32))
+    lane: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[int] = mapped_column(Integer)
+    check_time: Mapped[datetime] = mapped_column(DateTime)
+    plate_num: Mapped[str] = mapped_column(String(16))
+    plate_color: Mapped[int] = mapped_column(Integer)
+    plate_source: Mapped[str] = mapped_column(String(8))
+    configuration: Mapped[str] = mapped_column(String(16))
+    axle_cnt: Mapped[int] = mapped_column(Integer)
+    axle_type: Mapped[str] = mapped_column(String(20))
+    vehicle_class: Mapped[str] = mapped_column(String(80))
+    sum_weight: Mapped[int] = mapped_column(Integer)
+    limit_weight: Mapped[int] = mapped_column(Integer)
+    over_weight: Mapped[int] = mapped_column(Integer)
+    over_rate: Mapped[str] = mapped_column(String(10))
+    is_over: Mapped[bool] = mapped_column(Boolean)
+    adjustments_json: Mapped[str] = mapped_column(Text)
+    weigh_mode: Mapped[str] = mapped_column(String(8))
+    speed: Mapped[str | None] = mapped_column(String(8))
+    scale_id: Mapped[str] = mapped_column(String(64))
+    cert_no: Mapped[str] = mapped_column(String(64))
+    cert_valid_until: Mapped[date] = mapped_column(Date)
+    operator_id: Mapped[str] = mapped_column(String(64))
+    flags_json: Mapped[str] = mapped_column(Text)
+    length_mm: Mapped[int | None] = mapped_column(Integer)
+    width_mm: Mapped[int | None] = mapped_column(Integer)
+    height_mm: Mapped[int | None] = mapped_column(Integer)
+
+
+class WeighingAxle(AppendOnly, Base):
+    __tablename__ = "weighing_axle"
+    weighing_id: Mapped[int] = mapped_column(ForeignKey("weighing.id"), primary_key=True)
+    no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weight: Mapped[int | None] = mapped_column(Integer)
+    group_code: Mapped[int] = mapped_column(Integer)
+    spacing: Mapped[int | None] = mapped_column(Integer)
+    tyres: Mapped[str] = mapped_column(String(12))
+    drive: Mapped[bool] = mapped_column(Boolean)
+    air_suspension: Mapped[bool] = mapped_column(Boolean)
+
+
+class RawTrace(AppendOnly, Base):
+    """The weight samples a weighing was computed from, compressed. APPEND-ONLY."""
+
+    __tablename__ = "raw_trace"
+    weighing_id: Mapped[int] = mapped_column(ForeignKey("weighing.id"), primary_key=True)
+    encoding: Mapped[str] = mapped_column(String(24))
+    sample_rate_hz: Mapped[int] = mapped_column(Integer)
+    sample_count: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Picture(AppendOnly, Base):
+    """A picture or video file on disk, named by its SHA-256. APPEND-ONLY."""
+
+    __tablename__ = "picture"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_path: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WeighingPicture(AppendOnly, Base):
+    __tablename__ = "weighing_picture"
+    weighing_id: Mapped[int] = mapped_column(ForeignKey("weighing.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("picture.sha256"), primary_key=True)
+    file_type: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+# ---- cases and unload notices -------------------------------------------------------------
+
+
+class EnforcementCase(Base):
+    """A case opened by an overloaded first weighing. Status changes go to case_event."""
+
+    __tablename__ = "enforcement_case"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_no: Mapped[str] = mapped_column(ForeignKey("weighing.check_no"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    result: Mapped[str | None] = mapped_column(String(12))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    close_seq: Mapped[int | None] = mapped_column(ForeignKey("record.seq"))
+
+
+class CaseEvent(AppendOnly, Base):
+    __tablename__ = "case_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnloadNotice(AppendOnly, Base):
+    """卸载通知书, numbered per station and year. APPEND-ONLY."""
+
+    __tablename__ = "unload_notice"
+    __table_args__ = (UniqueConstraint("year", "serial"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("enforcement_case.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    unload_kg: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by: Mapped[str] = mapped_column(String(64))
+
+
+class NumberSequence(Base):
+    """Counters for document numbers (check numbers per day, notices per year)."""
+
+    __tablename__ = "number_sequence"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+# ---- audit ----------------------------------------------------------------------------------
+
+
+class AuditEvent(AppendOnly, Base):
+    """Local audit log, hash-chained like the province records. APPEND-ONLY."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+APPEND_ONLY_TABLES = tuple(
+    mapper.class_.__tablename__
+    for mapper in Base.registry.mappers
+    if issubclass(mapper.class_, AppendOnly)
+)

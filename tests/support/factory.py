@@ -1,0 +1,91 @@
+"""Building real station databases with real weighings for tests."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from station.domain.records import PictureRef, PictureType, PlateSource, WeighMode
+from station.services.recording import Plate, WeighingContext, check_record_for
+from station.simulation import placeholder_photo, synthetic_vehicle, weight_trace
+from station.storage.database import Database, open_database
+from station.storage.evidence import (
+    Committed,
+    TraceData,
+    WeighingEvidence,
+    new_check_no,
+    stage_weighing,
+)
+from station.storage.files import PictureStore
+from station.tables import default_limit_book
+
+SITE = "410102210001"
+CONTEXT = WeighingContext(
+    lane=1,
+    direction=0,
+    weigh_mode=WeighMode.AXLE,
+    scale_id="lane1-axle-scale",
+    cert_no="JD-TEST-0001",
+    cert_valid_until=date(2030, 6, 30),
+    operator_id="tester",
+)
+
+
+@dataclass
+class Station:
+    database: Database
+    store: PictureStore
+    folder: Path
+
+    @property
+    def sqlite_file(self) -> Path:
+        path = self.database.sqlite_path
+        assert path is not None
+        return path
+
+
+def sqlite_station(folder: Path) -> Station:
+    database, _ = open_database(f"sqlite:///{folder / 'station.sqlite3'}")
+    return Station(database, PictureStore(folder / "pictures"), folder)
+
+
+def add_weighings(
+    station: Station,
+    count: int,
+    seed: int = 1,
+    pictures: bool = False,
+    start: datetime = datetime(2026, 11, 25, 8, 0, 0),
+) -> list[Committed]:
+    """Commit `count` synthetic weighings, each in its own transaction, one minute apart."""
+    rng = random.Random(seed)
+    book = default_limit_book()
+    done = []
+    for index in range(count):
+        sample = synthetic_vehicle(rng)
+        moment = start + timedelta(minutes=index)
+        verdict = book.judge(sample.vehicle, moment.date())
+        files = ()
+        refs: tuple[PictureRef, ...] = ()
+        if pictures:
+            stored = station.store.put(placeholder_photo(rng), "image/png")
+            files = (stored,)
+            refs = (PictureRef(PictureType.FRONT, stored.sha256, stored.size),)
+        with station.database.transaction() as session:
+            check_no = new_check_no(session, SITE, moment)
+            record = check_record_for(
+                sample.vehicle,
+                verdict,
+                CONTEXT,
+                check_no=check_no,
+                check_time=moment,
+                plate=Plate(sample.plate, sample.plate_color, PlateSource.ANPR),
+                speed_kmh=sample.speed_kmh,
+                pictures=refs,
+            )
+            evidence = WeighingEvidence(
+                record, sample.vehicle, TraceData(50, weight_trace(rng, sample.vehicle)), files
+            )
+            done.append(stage_weighing(session, SITE, evidence))
+    return done
