@@ -26,8 +26,8 @@ class Profile:
     nominal_limit_kg: int
     # (tyres, drive, air suspension, spacing to next axle mm, share of the gross)
     axles: tuple[tuple[Tyres, bool, bool, int, float], ...]
-    steering_axles: int = 1
     weight: int
+    steering_axles: int = 1
 
 
 S, D = Tyres.SINGLE, Tyres.DUAL

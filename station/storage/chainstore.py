@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from station.chain import canonical_json, seal
@@ -94,12 +96,16 @@ def record_audit(
 
 def next_number(session: Session, name: str) -> int:
     """Next value of a named counter (locked with the transaction, so never reused)."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgres_insert
+    # Create the counter race-free: two first users of a new day must not both insert it.
+    session.execute(
+        insert(NumberSequence)
+        .values(name=name, last_value=0)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
     counter = session.execute(
         select(NumberSequence).where(NumberSequence.name == name).with_for_update()
-    ).scalar_one_or_none()
-    if counter is None:
-        counter = NumberSequence(name=name, last_value=0)
-        session.add(counter)
+    ).scalar_one()
     counter.last_value += 1
     return counter.last_value
 

@@ -15,9 +15,10 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from station.timeutil import beijing_now
@@ -120,8 +121,13 @@ class Database:
         """Bring the schema to `target`; an existing older database is backed up first."""
         try:
             current = self.current_revision()
-        except OperationalError as exc:
+        except DatabaseError as exc:
             raise StorageError(f"cannot open the database {self._safe_url()}: {exc.orig}") from exc
+        if current is not None and not self._known_revision(current):
+            raise StorageError(
+                f"the database {self._safe_url()} has schema revision {current}, written by a "
+                "newer version of this program; install that version or restore a backup"
+            )
         wanted = self.head_revision() if target == "head" else target
         if current == wanted:
             return UpgradeReport(current, wanted, None)
@@ -133,6 +139,15 @@ class Database:
             conn.commit()
         log.info("database upgraded from %s to %s", current, wanted)
         return UpgradeReport(current, wanted, backup)
+
+    def _known_revision(self, revision: str) -> bool:
+        try:
+            return (
+                ScriptDirectory.from_config(self._alembic_config()).get_revision(revision)
+                is not None
+            )
+        except CommandError:
+            return False
 
     def _safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
@@ -150,10 +165,12 @@ class Database:
         stamp = beijing_now().strftime("%Y%m%d-%H%M%S")
         target = folder / f"{source.stem}-{revision}-{stamp}{source.suffix or '.sqlite3'}"
         _check_free_space(folder, source)
-        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src, dst = sqlite3.connect(source), sqlite3.connect(target)
+        try:
             src.backup(dst)
-        dst.close()
-        src.close()
+        finally:
+            dst.close()
+            src.close()
         return target
 
 

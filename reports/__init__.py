@@ -1,0 +1,1 @@
+"""Documents: pure functions from station read-models to PDF bytes (ReportLab)."""
