@@ -130,10 +130,19 @@ def _print_verify(report: object) -> int:
         print(f"record {fault}")
     for fault in report.audit_faults[:50]:
         print(f"audit event {fault}")
-    first = report.first_bad_seq
-    where = f"first bad seq {first}" if first is not None else "the database itself is damaged"
-    print(f"verify: FAILED, {where}")
+    print(f"verify: FAILED, {_failure_summary(report)}")
     return EXIT_FAILED
+
+
+def _failure_summary(report: object) -> str:
+    from station.storage.verify import VerifyReport
+
+    assert isinstance(report, VerifyReport)
+    if report.first_bad_seq is not None:
+        return f"first bad seq {report.first_bad_seq}"
+    if report.audit_faults:
+        return f"the audit log is broken from audit event {report.audit_faults[0].seq}"
+    return "the database itself is damaged or incomplete"
 
 
 # ---- demo and gui -----------------------------------------------------------------------

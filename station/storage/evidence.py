@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from station.chain import canonical_json
 from station.domain.records import (
     CheckRecord,
     CloseRecord,
@@ -79,6 +80,32 @@ def decode_trace(blob: bytes) -> list[int]:
     return raw.tolist()
 
 
+def local_evidence_digest(
+    weighing: Weighing,
+    axles: Sequence[WeighingAxle],
+    trace_sha256: str | None,
+    pictures: Sequence[tuple[str, int, int, str]],
+) -> str:
+    """SHA-256 of the evidence kept beside the province record (not in its body).
+
+    Covers the configuration, the limit adjustments, the dimensions, each axle's tyres,
+    drive and suspension, the raw trace hash and the pictures' type, size and kind. The
+    audit event of the weighing carries it, so `verify` can tell if any of it changed.
+    """
+    local = {
+        "configuration": weighing.configuration,
+        "adjustments": json.loads(weighing.adjustments_json),
+        "dimensions": [weighing.length_mm, weighing.width_mm, weighing.height_mm],
+        "axles": [
+            [axle.no, axle.tyres, bool(axle.drive), bool(axle.air_suspension)]
+            for axle in sorted(axles, key=lambda a: a.no)
+        ],
+        "traceSha256": trace_sha256,
+        "pictures": sorted([sha, file_type, size, mime] for sha, file_type, size, mime in pictures),
+    }
+    return hashlib.sha256(canonical_json(local)).hexdigest()
+
+
 def new_check_no(session: Session, site_code: str, moment: datetime) -> str:
     """Station-unique ticket number: siteCode + yyyyMMdd + 5-digit serial of the day."""
     day = moment.strftime("%Y%m%d")
@@ -140,8 +167,11 @@ def _axle_rows(evidence: WeighingEvidence, weighing_id: int) -> list[WeighingAxl
     ]
 
 
-def _add_pictures(session: Session, evidence: WeighingEvidence, weighing_id: int) -> None:
+def _add_pictures(
+    session: Session, evidence: WeighingEvidence, weighing_id: int
+) -> list[tuple[str, int, int, str]]:
     stored = {f.sha256: f for f in evidence.files}
+    linked = []
     for ref in evidence.record.pictures:
         file = stored.get(ref.sha256)
         if file is None:
@@ -156,11 +186,29 @@ def _add_pictures(session: Session, evidence: WeighingEvidence, weighing_id: int
                     created_at=beijing_now(),
                 )
             )
-        session.add(
-            WeighingPicture(
-                weighing_id=weighing_id, sha256=ref.sha256, file_type=int(ref.file_type)
-            )
+        link = WeighingPicture(
+            weighing_id=weighing_id, sha256=ref.sha256, file_type=int(ref.file_type)
         )
+        session.add(link)
+        linked.append((file.sha256, int(ref.file_type), file.size, file.mime))
+    return linked
+
+
+def _add_trace(session: Session, trace: TraceData | None, weighing_id: int) -> str | None:
+    if trace is None:
+        return None
+    blob, digest = encode_trace(trace.samples)
+    session.add(
+        RawTrace(
+            weighing_id=weighing_id,
+            encoding=TRACE_ENCODING,
+            sample_rate_hz=trace.sample_rate_hz,
+            sample_count=len(trace.samples),
+            data=blob,
+            sha256=digest,
+        )
+    )
+    return digest
 
 
 def stage_weighing(session: Session, site_code: str, evidence: WeighingEvidence) -> Committed:
@@ -170,27 +218,16 @@ def stage_weighing(session: Session, site_code: str, evidence: WeighingEvidence)
     weighing = _weighing_row(evidence, record.seq)
     session.add(weighing)
     session.flush()
-    session.add_all(_axle_rows(evidence, weighing.id))
-    trace_sha = None
-    if evidence.trace is not None:
-        blob, trace_sha = encode_trace(evidence.trace.samples)
-        session.add(
-            RawTrace(
-                weighing_id=weighing.id,
-                encoding=TRACE_ENCODING,
-                sample_rate_hz=evidence.trace.sample_rate_hz,
-                sample_count=len(evidence.trace.samples),
-                data=blob,
-                sha256=trace_sha,
-            )
-        )
-    _add_pictures(session, evidence, weighing.id)
+    axles = _axle_rows(evidence, weighing.id)
+    session.add_all(axles)
+    trace_sha = _add_trace(session, evidence.trace, weighing.id)
+    pictures = _add_pictures(session, evidence, weighing.id)
     detail = {
         "checkNo": evidence.record.check_no,
         "seq": record.seq,
         "recordHash": record.record_hash,
         "traceSha256": trace_sha,
-        "pictures": sorted(ref.sha256 for ref in evidence.record.pictures),
+        "evidenceSha256": local_evidence_digest(weighing, axles, trace_sha, pictures),
     }
     record_audit(session, evidence.record.operator_id, "WEIGHING_RECORDED", detail)
     return Committed(record.seq, record.record_hash, evidence.record.check_no, weighing.id)
@@ -205,9 +242,8 @@ def commit_weighing(database: Database, site_code: str, evidence: WeighingEviden
 def commit_close(database: Database, site_code: str, close: CloseRecord) -> Record:
     with database.transaction() as session:
         row = append_record(session, close_record_body(close, site_code))
-        record_audit(
-            session, close.operator_id, "CASE_CLOSED", {"checkNo": close.check_no, "seq": row.seq}
-        )
+        detail = {"checkNo": close.check_no, "seq": row.seq, "recordHash": row.record_hash}
+        record_audit(session, close.operator_id, "CASE_CLOSED", detail)
         return row
 
 
@@ -225,6 +261,12 @@ def commit_void(database: Database, site_code: str, void: VoidRecord) -> Record:
             session,
             void.approver_id,
             "RECORD_VOIDED",
-            {"targetSeq": void.target_seq, "seq": row.seq, "reason": void.reason},
+            {
+                "checkNo": void.check_no,
+                "seq": row.seq,
+                "recordHash": row.record_hash,
+                "targetSeq": void.target_seq,
+                "reason": void.reason,
+            },
         )
         return row
