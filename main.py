@@ -50,6 +50,7 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--vehicles", type=int, default=12)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--dir", type=Path, default=None, help="keep the demo station in this folder")
+    demo.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="output language")
 
     gui = commands.add_parser("gui", help="the operator's desktop")
     _add_config_option(gui)

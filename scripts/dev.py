@@ -35,7 +35,9 @@ def _stamp(extra: str) -> str:
 
 def _install(extra: str) -> None:
     if sys.version_info < MINIMUM:
-        sys.exit(f"Python {MINIMUM[0]}.{MINIMUM[1]} or newer is needed; this is {sys.version.split()[0]}")
+        sys.exit(
+            f"Python {MINIMUM[0]}.{MINIMUM[1]} or newer is needed; this is {sys.version.split()[0]}"
+        )
     if not _python().exists():
         print(f"creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -60,10 +62,14 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "demo":
         _install("")
-        return subprocess.run([str(_python()), "main.py", "demo", *rest], cwd=ROOT).returncode
+        return subprocess.run(
+            [str(_python()), "main.py", "demo", *rest], cwd=ROOT, check=False
+        ).returncode
     _install("test")
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
-    return subprocess.run([str(_python()), "-m", "pytest", *rest], cwd=ROOT, env=env).returncode
+    return subprocess.run(
+        [str(_python()), "-m", "pytest", *rest], cwd=ROOT, env=env, check=False
+    ).returncode
 
 
 if __name__ == "__main__":

@@ -152,9 +152,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from station.services.demo_cli import demo_main
 
     folder = args.dir or Path(tempfile.mkdtemp(prefix="station-demo-"))
-    return demo_main(folder, args.vehicles, args.seed)
+    return demo_main(folder, args.vehicles, args.seed, getattr(args, "lang", None))
 
 
 def run_gui(args: argparse.Namespace) -> int:
     print("The operator's desktop is not built yet; running the headless demo instead.")
-    return run_demo(argparse.Namespace(dir=None, vehicles=12, seed=7))
+    return run_demo(argparse.Namespace(dir=None, vehicles=12, seed=7, lang=None))

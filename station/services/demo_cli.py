@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from station.config import load_config, write_demo_config
+from station.i18n import tr
 from station.services.demo import DemoRow, run_demo
 from station.storage.accounts import ensure_admin
 from station.storage.database import open_database
@@ -13,19 +14,17 @@ from station.storage.files import PictureStore
 from station.storage.verify import verify_database
 from station.tables import load_limit_book, load_penalty_book
 
-ACTION_ZH = {"NONE": "放行", "WARNING": "警告·卸载", "FINE": "罚款·卸载"}
 
-
-def _line(row: DemoRow) -> str:
-    action = ACTION_ZH[row.penalty.action.value]
-    fine = f"{row.penalty.fine_yuan}元" if row.penalty.fine_yuan else ""
+def _line(row: DemoRow, language: str) -> str:
+    action = tr(f"action.{row.penalty.action.value}", language)
+    fine = tr("unit.yuan", language, amount=row.penalty.fine_yuan) if row.penalty.fine_yuan else ""
     return (
         f"{row.check_no}  {row.plate:<8} {row.sum_kg:>7} {row.limit_kg:>7} {row.over_kg:>6} "
         f"{row.over_rate:>6}%  {action} {fine}  {row.vehicle_class}"
     )
 
 
-def demo_main(folder: Path, vehicles: int, seed: int) -> int:
+def demo_main(folder: Path, vehicles: int, seed: int, language: str | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["STATION_DATA_DIR"] = str(folder / "data")
     config_path = folder / "station.toml"
@@ -40,16 +39,21 @@ def demo_main(folder: Path, vehicles: int, seed: int) -> int:
         load_penalty_book(config.extra_penalty_tables),
         config.policy,
     )
-    print(f"演示检测站 {config.station.name} ({config.station.site_code}), 数据目录 {folder}")
-    if password:
-        print(f"首次运行: 已创建管理员 admin, 一次性密码 {password} (首次登录须修改)")
-    print("检测单号                   车牌        总重    限值    超限    超限率   处理  车型规则")
+    lang = language or config.station.language
     site = config.station.site_code
+    print(tr("demo.station", lang, name=config.station.name, code=site, folder=folder))
+    if password:
+        print(tr("demo.admin", lang, password=password))
+    print(tr("demo.header", lang))
     for row in run_demo(database, site, store, books, vehicles=vehicles, seed=seed):
-        print(_line(row))
+        print(_line(row, lang))
     report = verify_database(database, config.data_dir / "pictures")
     database.dispose()
-    state = "完整" if report.ok else f"异常, 首个问题序号 {report.first_bad_seq}"
-    print(f"哈希链校验: {report.records} 条记录, {report.pictures} 张图片, {state}")
-    print(f"再次校验: python main.py verify --config {config_path}")
+    if report.ok:
+        state = tr("demo.intact", lang)
+    else:
+        state = tr("demo.broken", lang, seq=report.first_bad_seq)
+    print(tr("demo.summary", lang, records=report.records, pictures=report.pictures, state=state))
+    command = f"python main.py verify --config {config_path}"
+    print(tr("demo.again", lang, command=command))
     return 0 if report.ok else 1
