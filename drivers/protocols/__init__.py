@@ -1,0 +1,1 @@
+"""Serial indicator protocols: pure framers/decoders (and encoders, for the simulators)."""
