@@ -66,6 +66,10 @@ class StreamProtocol(Protocol):
         """Bytes to send to ask for the next value (command protocols), or None (continuous)."""
         ...
 
+    def reset(self) -> None:
+        """Drop any partial frame; called by the worker after every reconnect."""
+        ...
+
 
 _UNIT_TO_KG = {"kg": Decimal(1), "t": Decimal(1000)}
 

@@ -1,0 +1,1 @@
+"""Plate cameras that push their reads over HTTP: parsers, colour tables and the listener."""

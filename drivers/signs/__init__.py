@@ -1,0 +1,1 @@
+"""LED variable-message signs: packet builders, parsers and TCP clients."""
