@@ -6,6 +6,7 @@
     python main.py verify [--config F]  check the database and its hash chain
     python main.py config --write-demo PATH
     python main.py init [--config F]    create or upgrade the database; first run makes the admin
+    python main.py probe PROTOCOL PORT  read a few values from one device (technicians)
 
 Exit codes: 0 success, 1 a check failed (verify), 2 bad input or configuration.
 Heavy modules are imported inside each command so `judge` starts fast.
@@ -52,9 +53,56 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, default=None, help="keep the demo station in this folder")
     demo.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="output language")
 
+    _add_probe(commands)
+
     gui = commands.add_parser("gui", help="the operator's desktop")
     _add_config_option(gui)
     return parser
+
+
+def _add_probe(commands: argparse._SubParsersAction) -> None:
+    probe = commands.add_parser("probe", help="read a few values from one device (technicians)")
+    probe.add_argument(
+        "protocol",
+        metavar="PROTOCOL",
+        help="toledo, mtsics, yaohua-tf0, yaohua-eq, yaohua-w, sma, modbus-weight",
+    )
+    probe.add_argument(
+        "port",
+        metavar="PORT",
+        help="device path, COM name, pyserial URL, or tcp://host:port (Modbus)",
+    )
+    probe.add_argument("--baud", type=int, default=9600)
+    probe.add_argument("--bytesize", type=int, choices=[7, 8], default=8)
+    probe.add_argument("--parity", choices=["N", "E", "O"], default="N")
+    probe.add_argument("--stopbits", type=int, choices=[1, 2], default=1)
+    probe.add_argument("--unit", type=int, default=1, help="Modbus device id")
+    probe.add_argument("--map", default=None, help="Modbus register map: a file or a shipped name")
+    probe.add_argument("--count", type=int, default=10, help="stop after this many readings")
+    probe.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for a reading")
+
+
+def _run_probe(args: argparse.Namespace) -> int:
+    import logging
+
+    from drivers.probe import ProbeError, ProbeOptions, run_probe
+
+    # The probe explains failures itself; the worker's own warnings would repeat them.
+    logging.getLogger("drivers").setLevel(logging.ERROR)
+
+    options = ProbeOptions(
+        protocol=args.protocol, port=args.port, baud=args.baud, bytesize=args.bytesize,
+        parity=args.parity, stopbits=args.stopbits, unit=args.unit, map=args.map,
+        count=args.count, timeout_s=args.timeout,
+    )  # fmt: skip
+    try:
+        code, message = run_probe(options)
+    except ProbeError as exc:
+        print(f"probe: {exc}", file=sys.stderr)
+        return 2
+    if message:
+        print(f"probe: {message}", file=sys.stderr)
+    return code
 
 
 def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
@@ -67,6 +115,7 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "init": cli.run_init,
         "demo": cli.run_demo,
         "gui": cli.run_gui,
+        "probe": _run_probe,
     }
 
 
