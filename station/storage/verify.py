@@ -324,7 +324,8 @@ def _check_weighing(
     event: RecordEvent | None,
     report: VerifyReport,
 ) -> None:
-    changed = [k for k, v in _body_view(body).items() if _weighing_view(w, chunk).get(k) != v]
+    stored = _weighing_view(w, chunk)
+    changed = [key for key, value in _body_view(body).items() if stored.get(key) != value]
     if changed:
         report.fault(
             seq, f"the weighing tables differ from the sealed record in {', '.join(changed)}"

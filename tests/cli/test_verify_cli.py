@@ -136,11 +136,14 @@ def test_missing_database_file(tmp_path: Path) -> None:
     ("text", "line", "fragment"),
     [
         pytest.param(
-            '[station]\nname = "测试检测站"\nsite_code = "4101"\n', 3, "station.site_code",
+            '[station]\nname = "测试检测站"\nsite_code = "4101"\n',
+            3,
+            "station.site_code",
             id="invalid value",
         ),
-        pytest.param('[station]\nsite_code = "410102210001"\nname = \n', 3, "invalid TOML",
-                     id="invalid TOML"),
+        pytest.param(
+            '[station]\nsite_code = "410102210001"\nname = \n', 3, "invalid TOML", id="invalid TOML"
+        ),
     ],
 )
 def test_config_file_with_an_error(tmp_path: Path, text: str, line: int, fragment: str) -> None:
