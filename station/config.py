@@ -1011,14 +1011,14 @@ def default_config() -> StationConfig:
 # --------------------------------------------------------------------------- demo file
 
 
-def _sim_device(device_id: str, kind: str) -> dict[str, Any]:
-    return {
-        "id": device_id,
-        "kind": kind,
-        "driver": "simulator",
-        "port": f"sim://{device_id}",
-        "simulate": True,
-    }
+def _sim_device(
+    device_id: str, kind: str, driver: str, port: str, **options: Any
+) -> dict[str, Any]:
+    """A device that `main.py simulate` stands in for, on a loopback port."""
+    device = {"id": device_id, "kind": kind, "driver": driver, "port": port, "simulate": True}
+    if options:
+        device["options"] = options
+    return device
 
 
 DEMO_LANES: tuple[dict[str, Any], ...] = (
@@ -1028,9 +1028,10 @@ DEMO_LANES: tuple[dict[str, Any], ...] = (
         "mode": "AXLE",
         "name": "1号车道",
         "devices": [
-            _sim_device("lane1-axle-scale", "axle_scale"),
-            _sim_device("lane1-camera", "camera"),
-            _sim_device("lane1-io", "io"),
+            _sim_device("lane1-axle-scale", "axle_scale", "yaohua-tf0", "socket://127.0.0.1:47011"),
+            _sim_device("lane1-camera", "camera", "hikvision", "http://127.0.0.1:47080/anpr/lane1"),
+            _sim_device("lane1-io", "io", "modbus-io", "tcp://127.0.0.1:47502", map="adam-6050"),
+            _sim_device("lane1-sign", "sign", "onbon", "tcp://127.0.0.1:47005"),
         ],
     },
     {
@@ -1039,8 +1040,8 @@ DEMO_LANES: tuple[dict[str, Any], ...] = (
         "mode": "STATIC",
         "name": "2号车道（静态复检）",
         "devices": [
-            _sim_device("lane2-platform", "scale"),
-            _sim_device("lane2-camera", "camera"),
+            _sim_device("lane2-platform", "scale", "toledo", "socket://127.0.0.1:47012"),
+            _sim_device("lane2-camera", "camera", "dahua", "http://127.0.0.1:47080/lane2"),
         ],
     },
 )
@@ -1091,9 +1092,14 @@ def _render_table(
 
 def _render_device(device: Mapping[str, Any], first: bool) -> list[str]:
     lines = _render_table(DEVICE_TABLE, device, skip=("options",), brief=not first)
-    if first:
+    values = device.get("options", {})
+    if first or values:
         options = next(item for item in DEVICE_TABLE.fields if item.name == "options")
-        lines += [*_comment(options), "[lanes.devices.options]", "# baudrate = 9600"]
+        lines += [*_comment(options, brief=not first), "[lanes.devices.options]"]
+        for key, value in values.items():
+            lines += [f"# Driver option {key} (docs/devices.md).", f"{key} = {_toml(value)}"]
+        if not values:
+            lines.append("# baud = 9600")
     return lines
 
 

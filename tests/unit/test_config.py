@@ -61,16 +61,18 @@ def test_demo_text_parses_to_the_demo_station():
         ("lane1-axle-scale", "axle_scale"),
         ("lane1-camera", "camera"),
         ("lane1-io", "io"),
+        ("lane1-sign", "sign"),
     ]
     assert [d.kind for d in lane2.devices] == ["scale", "camera"]
     assert lane2.devices[0].id == "lane2-platform"
     scale = lane1.devices[0]
     assert (scale.driver, scale.port, scale.simulate) == (
-        "simulator",
-        "sim://lane1-axle-scale",
+        "yaohua-tf0",
+        "socket://127.0.0.1:47011",
         True,
     )
-    assert all(d.driver == "simulator" for lane in cfg.lanes for d in lane.devices)
+    assert all(d.simulate for lane in cfg.lanes for d in lane.devices)
+    assert lane1.devices[2].options == {"map": "adam-6050"}
     assert cfg.database.url.startswith("sqlite:///")
     assert cfg.database.url.endswith("/station.sqlite3")
     assert cfg.province.base_url == ""

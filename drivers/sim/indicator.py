@@ -1,0 +1,105 @@
+"""A virtual weighing indicator: generated trucks crossing an axle scale (or standing on a
+static platform), written as the chosen protocol's frames to a serial port or TCP clients.
+
+The frames are the real wire format, produced by the same encoders the decoder tests
+round-trip, so the app under test cannot tell the simulator from an indicator.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator
+
+from drivers.base import IndicatorValue
+from drivers.protocols import encoder
+from drivers.sim.crossing import CHEATS, simulate
+from drivers.sim.stream import StreamSimulator
+from drivers.transport import PortSettings
+
+CONTINUOUS = ("toledo", "yaohua-tf0", "yaohua-eq", "yaohua-w")
+OUTPUT_RATE_HZ = 25  # a common continuous-output rate of truck-scale indicators
+
+
+class SimulatorConfigError(ValueError):
+    """The simulator cannot be built as configured; the message says what is allowed."""
+
+
+def _values_from_samples(
+    samples: Iterable[tuple[float, int]], every: int
+) -> Iterator[IndicatorValue]:
+    previous: int | None = None
+    for index, (_, kg) in enumerate(samples):
+        if index % every:
+            continue
+        yield IndicatorValue(weight_kg=kg, stable=kg == previous)
+        previous = kg
+
+
+def _idle(seconds: float, rate_hz: int) -> list[IndicatorValue]:
+    return [IndicatorValue(weight_kg=0, stable=True, centre_of_zero=True)] * int(seconds * rate_hz)
+
+
+def axle_scale_values(seed: int, vehicles: int, cheat_share: float = 0.1) -> list[IndicatorValue]:
+    """Trucks crossing an axle scale one after another, zero between them."""
+    rng = random.Random(seed)
+    values: list[IndicatorValue] = []
+    for index in range(vehicles):
+        cheat = rng.choice(CHEATS) if rng.random() < cheat_share else None
+        crossing = simulate(seed * 10_000 + index, cheat=cheat)
+        every = max(
+            1, round(len(crossing.samples) / max(1, crossing.samples[-1][0]) / OUTPUT_RATE_HZ)
+        )
+        values.extend(_values_from_samples(crossing.samples, every))
+        values.extend(_idle(3.0, OUTPUT_RATE_HZ))
+    return values
+
+
+def _ramp(start: int, end: int, steps: int) -> list[int]:
+    return [start + (end - start) * i // steps for i in range(1, steps + 1)]
+
+
+def platform_values(seed: int, vehicles: int) -> list[IndicatorValue]:
+    """Trucks driving onto a whole-vehicle platform, settling, standing, and leaving."""
+    rng = random.Random(seed)
+    values: list[IndicatorValue] = []
+    for _ in range(vehicles):
+        gross = rng.randrange(8000, 70000, 10)
+        moving = _ramp(0, gross, 2 * OUTPUT_RATE_HZ)
+        moving += [gross + rng.randrange(-300, 301, 10) for _ in range(OUTPUT_RATE_HZ)]
+        values.extend(IndicatorValue(weight_kg=kg, stable=False) for kg in moving)
+        values.extend([IndicatorValue(weight_kg=gross, stable=True)] * (4 * OUTPUT_RATE_HZ))
+        leaving = _ramp(gross, 0, 2 * OUTPUT_RATE_HZ)
+        values.extend(IndicatorValue(weight_kg=kg, stable=False) for kg in leaving)
+        values.extend(_idle(3.0, OUTPUT_RATE_HZ))
+    return values
+
+
+def frames_for(protocol: str, values: Iterable[IndicatorValue]) -> list[bytes]:
+    if protocol not in CONTINUOUS:
+        raise SimulatorConfigError(
+            f"driver: the indicator simulator speaks the continuous outputs "
+            f"{', '.join(CONTINUOUS)}; {protocol!r} is a command protocol"
+        )
+    encode = encoder(protocol)
+    return [encode(value) for value in values]
+
+
+def indicator_simulator(
+    protocol: str, target: str, *, kind: str, seed: int = 1, vehicles: int = 20
+) -> StreamSimulator:
+    """Build (not start) a simulator for `kind` "axle_scale" or "scale" writing to `target`.
+
+    `target` is `tcp://host:port` (a device server the app reaches as socket://host:port)
+    or a serial port (the simulator's end of a pty pair or null-modem cable).
+    """
+    values = (
+        axle_scale_values(seed, vehicles)
+        if kind == "axle_scale"
+        else platform_values(seed, vehicles)
+    )
+    frames = frames_for(protocol, values)
+    if target.startswith(("tcp://", "socket://")):
+        host, _, port = target.split("://", 1)[1].rpartition(":")
+        return StreamSimulator.on_tcp(frames, host=host or "127.0.0.1", port=int(port),
+                                      rate_hz=OUTPUT_RATE_HZ)  # fmt: skip
+    return StreamSimulator.on_port(PortSettings(target), frames, rate_hz=OUTPUT_RATE_HZ)
