@@ -6,6 +6,7 @@ its device's real wire protocol on the port the app will open:
 
 | driver                                  | simulator                                          |
 | toledo, yaohua-tf0, yaohua-eq, yaohua-w | indicator frames: trucks crossing (axle_scale) or  |
+| mtsics, sma (answering polls)           |                                                    |
 |                                         | standing on the platform (scale), on TCP or serial |
 | modbus-weight / modbus-io / modbus-wim  | a Modbus TCP server with the device's register map |
 | hikvision, dahua                        | a camera posting plate events to the app's listener |
@@ -32,6 +33,7 @@ from drivers.modbus.sim import IoModuleSim, WeightTransmitterSim, WimControllerS
 from drivers.sim.camera import CameraSimulator, PlateEvent
 from drivers.sim.indicator import (
     CONTINUOUS,
+    POLLED,
     SimulatorConfigError,
     indicator_simulator,
     platform_values,
@@ -188,7 +190,7 @@ def _sign(device: DeviceSpec, _seed: int) -> RunningSimulator:
 
 
 BUILDERS: dict[str, Callable[[DeviceSpec, int], RunningSimulator]] = {
-    **dict.fromkeys(CONTINUOUS, _indicator),
+    **dict.fromkeys(CONTINUOUS + POLLED, _indicator),
     "modbus-weight": _modbus,
     "modbus-io": _modbus,
     "modbus-wim": _modbus,

@@ -8,6 +8,7 @@ round-trip, so the app under test cannot tell the simulator from an indicator.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterable, Iterator
 
 from drivers.base import IndicatorValue
@@ -17,6 +18,7 @@ from drivers.sim.stream import StreamSimulator
 from drivers.transport import PortSettings
 
 CONTINUOUS = ("toledo", "yaohua-tf0", "yaohua-eq", "yaohua-w")
+POLLED = ("mtsics", "sma")
 OUTPUT_RATE_HZ = 25  # a common continuous-output rate of truck-scale indicators
 
 
@@ -74,11 +76,41 @@ def platform_values(seed: int, vehicles: int) -> list[IndicatorValue]:
     return values
 
 
+class PolledReplies:
+    """Answers MT-SICS and SMA requests with the weight the simulated truck puts on the scale
+    at that moment (the value sequence advances at the output rate, request or not)."""
+
+    def __init__(self, protocol: str, values: list[IndicatorValue]) -> None:
+        self._protocol = protocol
+        self._encode = encoder(protocol)
+        self._values = values
+        self._started = time.monotonic()
+        self._pending = b""
+
+    def current(self) -> IndicatorValue:
+        step = int((time.monotonic() - self._started) * OUTPUT_RATE_HZ)
+        return self._values[step % len(self._values)]
+
+    def __call__(self, data: bytes) -> bytes | None:
+        self._pending += data
+        end = b"\r\n" if self._protocol == "mtsics" else b"\r"
+        *requests, self._pending = self._pending.split(end)
+        replies = b"".join(self._reply(request.strip()) for request in requests)
+        return replies or None
+
+    def _reply(self, request: bytes) -> bytes:
+        if self._protocol == "mtsics":
+            if request in (b"S", b"SI"):
+                return self._encode(self.current())
+            return b"Z A\r\n" if request == b"Z" else b"ES\r\n"
+        return self._encode(self.current()) if request == b"W" else b"\n?\r"
+
+
 def frames_for(protocol: str, values: Iterable[IndicatorValue]) -> list[bytes]:
     if protocol not in CONTINUOUS:
         raise SimulatorConfigError(
-            f"driver: the indicator simulator speaks the continuous outputs "
-            f"{', '.join(CONTINUOUS)}; {protocol!r} is a command protocol"
+            f"driver: the indicator simulator speaks {', '.join(CONTINUOUS + POLLED)}; "
+            f"not {protocol!r}"
         )
     encode = encoder(protocol)
     return [encode(value) for value in values]
@@ -92,14 +124,22 @@ def indicator_simulator(
     `target` is `tcp://host:port` (a device server the app reaches as socket://host:port)
     or a serial port (the simulator's end of a pty pair or null-modem cable).
     """
-    values = (
-        axle_scale_values(seed, vehicles)
-        if kind == "axle_scale"
-        else platform_values(seed, vehicles)
-    )
-    frames = frames_for(protocol, values)
+    if kind == "axle_scale":
+        values = axle_scale_values(seed, vehicles)
+    else:
+        values = platform_values(seed, vehicles)
+    respond: PolledReplies | None = None
+    if protocol in POLLED:
+        frames: list[bytes] = []
+        respond = PolledReplies(protocol, values)
+    else:
+        frames = frames_for(protocol, values)
     if target.startswith(("tcp://", "socket://")):
         host, _, port = target.split("://", 1)[1].rpartition(":")
-        return StreamSimulator.on_tcp(frames, host=host or "127.0.0.1", port=int(port),
-                                      rate_hz=OUTPUT_RATE_HZ)  # fmt: skip
-    return StreamSimulator.on_port(PortSettings(target), frames, rate_hz=OUTPUT_RATE_HZ)
+        return StreamSimulator.on_tcp(
+            frames, host=host or "127.0.0.1", port=int(port), rate_hz=OUTPUT_RATE_HZ,
+            respond=respond,
+        )  # fmt: skip
+    return StreamSimulator.on_port(
+        PortSettings(target), frames, rate_hz=OUTPUT_RATE_HZ, respond=respond
+    )

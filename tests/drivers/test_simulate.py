@@ -50,7 +50,10 @@ def first_readings(port: str, protocol: str, count: int) -> list[WeightReading]:
         worker.stop()
 
 
-@pytest.mark.parametrize(("driver", "kind"), [("toledo", "scale"), ("yaohua-tf0", "axle_scale")])
+@pytest.mark.parametrize(
+    ("driver", "kind"),
+    [("toledo", "scale"), ("yaohua-tf0", "axle_scale"), ("mtsics", "scale"), ("sma", "scale")],
+)
 def test_indicator_simulator_on_a_device_server(
     simulators: list[RunningSimulator], driver: str, kind: str
 ) -> None:
@@ -107,7 +110,7 @@ def test_sign_simulator_answers_like_a_controller(simulators: list[RunningSimula
     ("spec", "message"),
     [
         (DeviceSpec("x", "scale", "simulator", "sim://x"), "no simulator for driver"),
-        (DeviceSpec("x", "scale", "mtsics", "socket://127.0.0.1:1"), "driver .mtsics."),
+        (DeviceSpec("x", "scale", "yaohua-tf1", "socket://127.0.0.1:1"), "driver .yaohua-tf1."),
         (DeviceSpec("x", "scale", "toledo", "rfc2217://h:1"), "sim_port"),
         (DeviceSpec("x", "scale", "modbus-weight", "tcp://127.0.0.1:1"), "options.map"),
     ],
