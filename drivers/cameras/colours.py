@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from station.domain.readings import PlateColour
-from station.domain.records import PlateColor
+from station.domain.records import UPLOAD_PLATE_COLOR, PlateColor
 
 _C = PlateColour
 
@@ -114,19 +114,7 @@ DAHUA: Mapping[str, PlateColour] = MappingProxyType(
 )
 """Dahua `PlateColor` (lower-cased) → internal colour."""
 
-UPLOAD_CODES: Mapping[PlateColour, PlateColor] = MappingProxyType(
-    {
-        _C.BLUE: PlateColor.BLUE,
-        _C.YELLOW: PlateColor.YELLOW,
-        _C.BLACK: PlateColor.BLACK,
-        _C.WHITE: PlateColor.WHITE,
-        _C.GREEN: PlateColor.GRADIENT_GREEN,
-        _C.YELLOW_GREEN: PlateColor.YELLOW_GREEN,
-        _C.BLUE_WHITE: PlateColor.BLUE_WHITE,
-        _C.RED: PlateColor.RED,
-        _C.UNKNOWN: PlateColor.UNKNOWN,
-    }
-)
+UPLOAD_CODES: Mapping[PlateColour, PlateColor] = UPLOAD_PLATE_COLOR
 """Internal colour → province upload code (the toll/ETC convention of records.PlateColor)."""
 
 

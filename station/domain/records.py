@@ -7,12 +7,15 @@ builders here produce exactly the fields the interface lists, in its own codes.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from station.domain.limits import Verdict
+from station.domain.readings import PlateColour
 
 MAX_CHECK_NO = 32
 SITE_CODE = re.compile(r"\d{6}21\d{4}")
@@ -43,6 +46,22 @@ class PlateColor(IntEnum):
     UNKNOWN = 9
     GREEN = 11
     RED = 12
+
+
+UPLOAD_PLATE_COLOR: Mapping[PlateColour, PlateColor] = MappingProxyType(
+    {
+        PlateColour.BLUE: PlateColor.BLUE,
+        PlateColour.YELLOW: PlateColor.YELLOW,
+        PlateColour.BLACK: PlateColor.BLACK,
+        PlateColour.WHITE: PlateColor.WHITE,
+        PlateColour.GREEN: PlateColor.GRADIENT_GREEN,
+        PlateColour.YELLOW_GREEN: PlateColor.YELLOW_GREEN,
+        PlateColour.BLUE_WHITE: PlateColor.BLUE_WHITE,
+        PlateColour.RED: PlateColor.RED,
+        PlateColour.UNKNOWN: PlateColor.UNKNOWN,
+    }
+)
+"""The internal plate colour as the province's upload code (the one mapping at this edge)."""
 
 
 class PlateSource(StrEnum):
