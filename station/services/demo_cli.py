@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import json
+import sys
 from pathlib import Path
 
 from station.config import load_config, write_demo_config
@@ -24,12 +25,21 @@ def _line(row: DemoRow, language: str) -> str:
     )
 
 
+def _write_demo_station(path: Path) -> None:
+    """The demo configuration with its data kept next to it, so later commands find it."""
+    write_demo_config(path)
+    text = path.read_text(encoding="utf-8")
+    data = json.dumps(str(path.parent / "data"), ensure_ascii=False)
+    path.write_text(
+        text.replace('\ndata_dir = ""\n', f"\ndata_dir = {data}\n", 1), encoding="utf-8"
+    )
+
+
 def demo_main(folder: Path, vehicles: int, seed: int, language: str | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ["STATION_DATA_DIR"] = str(folder / "data")
     config_path = folder / "station.toml"
     if not config_path.exists():
-        write_demo_config(config_path)
+        _write_demo_station(config_path)
     config = load_config(config_path)
     database, _ = open_database(config.database.url, config.database.backup_dir)
     password = ensure_admin(database)
@@ -54,6 +64,6 @@ def demo_main(folder: Path, vehicles: int, seed: int, language: str | None = Non
     else:
         state = tr("demo.broken", lang, seq=report.first_bad_seq)
     print(tr("demo.summary", lang, records=report.records, pictures=report.pictures, state=state))
-    command = f"python main.py verify --config {config_path}"
+    command = f"{sys.executable} main.py verify --config {config_path}"
     print(tr("demo.again", lang, command=command))
     return 0 if report.ok else 1
