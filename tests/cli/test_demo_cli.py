@@ -31,7 +31,8 @@ def test_demo_then_verify(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     env = dict(os.environ)
     env["STATION_CONFIG_DIR"] = str(tmp_path / "user-config")
-    env["STATION_DATA_DIR"] = str(folder / "data")  # what the demo sets for itself
+    # A fresh shell: the per-user data folder is elsewhere; the demo's config must say where.
+    env["STATION_DATA_DIR"] = str(tmp_path / "user-data")
     env["PYTHONIOENCODING"] = "utf-8"
     env.pop("PYTHONWARNINGS", None)
 
