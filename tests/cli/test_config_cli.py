@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from station.config import demo_config_text, load_config
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import cli
 
 
 def run_main(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["STATION_CONFIG_DIR"] = str(tmp_path / "user-config")
-    env["STATION_DATA_DIR"] = str(tmp_path / "user-data")
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("PYTHONWARNINGS", None)
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return cli.run_main(cli.user_env(tmp_path), *args)
 
 
 def test_write_demo_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_main, user_env
+
 DEMO_SITE = "410102210001"
 CHECK_NO_ROW = re.compile(rf"^({DEMO_SITE}\d{{8}}\d{{5}})\s", re.MULTILINE)
 
 
-def run_main(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_demo_then_verify(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
-    env = dict(os.environ)
-    env["STATION_CONFIG_DIR"] = str(tmp_path / "user-config")
+    env = user_env(tmp_path)
     # A fresh shell: the per-user data folder is elsewhere; the demo's config must say where.
-    env["STATION_DATA_DIR"] = str(tmp_path / "user-data")
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("PYTHONWARNINGS", None)
 
     demo = run_main(env, "demo", "--dir", str(folder), "--vehicles", "5")
 

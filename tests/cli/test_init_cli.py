@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import cli
+
 PASSWORD_LINE = re.compile(r"^ {4}(\S+)$", re.MULTILINE)
 
 
 def run_main(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["STATION_CONFIG_DIR"] = str(tmp_path / "user-config")
-    env["STATION_DATA_DIR"] = str(tmp_path / "user-data")
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("PYTHONWARNINGS", None)
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return cli.run_main(cli.user_env(tmp_path), *args)
 
 
 def write_config(folder: Path) -> Path:

@@ -6,14 +6,14 @@ Exit 0 on success; exit 2 with a one-line message on stderr that starts with the
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.cli import run_main, user_env
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_KEYS = {
@@ -52,23 +52,10 @@ def run(tmp_path: Path) -> Any:
     """Run the judge command with an empty per-user config and data folder."""
     if not (ROOT / "main.py").exists():
         pytest.fail("main.py does not exist yet")
-    env = dict(os.environ)
-    env["STATION_CONFIG_DIR"] = str(tmp_path / "config")
-    env["STATION_DATA_DIR"] = str(tmp_path / "data")
-    env.pop("PYTHONWARNINGS", None)
+    env = user_env(tmp_path, config="config", data="data")
 
     def _run(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "main.py", "judge", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            cwd=ROOT,
-            env=env,
-            timeout=60,
-            check=False,
-        )
+        return run_main(env, "judge", *args, stdin=stdin, timeout=60)
 
     return _run
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,28 +12,14 @@ from pathlib import Path
 import pytest
 
 from station.chain import canonical_json
+from tests.support import cli
 from tests.support.factory import Station, add_weighings, sqlite_station
 
-ROOT = Path(__file__).resolve().parents[2]
 SITE_CODE = "410102210001"
 
 
 def run_main(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env["STATION_CONFIG_DIR"] = str(tmp_path / "user-config")
-    env["STATION_DATA_DIR"] = str(tmp_path / "user-data")
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.pop("PYTHONWARNINGS", None)
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return cli.run_main(cli.user_env(tmp_path), *args)
 
 
 def config_text(data_dir: Path, database: Path) -> str:
