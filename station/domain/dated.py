@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
 from datetime import date
 from itertools import pairwise
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 
 class Dated(Protocol):
@@ -21,6 +23,14 @@ T = TypeVar("T", bound=Dated)
 
 class DatedDataError(ValueError):
     """Versioned tables overlap or none is in force."""
+
+
+class NoLimitRule(ValueError):
+    """No table is in force on the day, or no row of it covers the vehicle."""
+
+    def __init__(self, message: str, field: str = "axles") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def check_no_overlap(items: list[T]) -> list[T]:
@@ -46,3 +56,34 @@ def describe_periods(items: list[T]) -> str:
         + (f" to {item.effective_until.isoformat()}" if item.effective_until else "")
         for item in items
     )
+
+
+class DatedBook(Generic[T]):
+    """Versioned tables of one kind, the one in force picked by day.
+
+    `kind` names the tables in messages ("limit", "penalty"); `error` is the table-data
+    error raised when the tables overlap or there are none.
+    """
+
+    def __init__(self, tables: Iterable[T], kind: str, error: type[ValueError]) -> None:
+        try:
+            ordered = check_no_overlap(list(tables))
+        except DatedDataError as exc:
+            raise error(f"{kind} {exc}") from None
+        if not ordered:
+            raise error(f"no {kind} table loaded")
+        self._kind = kind
+        self._tables = tuple(ordered)
+        self._starts = [t.effective_from for t in ordered]
+
+    @property
+    def tables(self) -> tuple[T, ...]:
+        return self._tables
+
+    def table_for(self, day: date) -> T:
+        position = bisect.bisect_right(self._starts, day) - 1
+        if position >= 0 and in_force(self._tables[position], day):
+            return self._tables[position]
+        known = describe_periods(list(self._tables))
+        message = f"date: no {self._kind} table in force on {day.isoformat()} ({known})"
+        raise NoLimitRule(message, "date")

@@ -8,13 +8,12 @@ every applicability rule is data, so a revised standard is added as a new file.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from station.domain.dated import DatedDataError, check_no_overlap, describe_periods, in_force
+from station.domain.dated import DatedBook, NoLimitRule
 from station.domain.rates import over_rate
 from station.domain.tabledata import Reader, TableDataError
 from station.domain.vehicle import Axle, Configuration, SpecialType, Tyres, Vehicle
@@ -22,14 +21,6 @@ from station.domain.vehicle import Axle, Configuration, SpecialType, Tyres, Vehi
 
 class LimitTableError(TableDataError):
     """A limit table file is malformed (raised at load, never while judging)."""
-
-
-class NoLimitRule(ValueError):
-    """No row of the table in force covers this vehicle."""
-
-    def __init__(self, message: str, field: str = "axles") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # ---- condition vocabulary -------------------------------------------------------------
@@ -294,29 +285,11 @@ def judge(vehicle: Vehicle, table: LimitTable) -> Verdict:
     )
 
 
-class LimitBook:
+class LimitBook(DatedBook[LimitTable]):
     """All limit tables known to the station, selectable by date."""
 
     def __init__(self, tables: Iterable[LimitTable]) -> None:
-        try:
-            ordered = check_no_overlap(list(tables))
-        except DatedDataError as exc:
-            raise LimitTableError(f"limit {exc}") from None
-        if not ordered:
-            raise LimitTableError("no limit table loaded")
-        self._tables = tuple(ordered)
-        self._starts = [t.effective_from for t in ordered]
-
-    @property
-    def tables(self) -> tuple[LimitTable, ...]:
-        return self._tables
-
-    def table_for(self, day: date) -> LimitTable:
-        position = bisect.bisect_right(self._starts, day) - 1
-        if position >= 0 and in_force(self._tables[position], day):
-            return self._tables[position]
-        known = describe_periods(list(self._tables))
-        raise NoLimitRule(f"date: no limit table in force on {day.isoformat()} ({known})", "date")
+        super().__init__(tables, "limit", LimitTableError)
 
     def judge(self, vehicle: Vehicle, day: date) -> Verdict:
         return judge(vehicle, self.table_for(day))

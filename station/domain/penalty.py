@@ -8,7 +8,6 @@ decision itself belongs to the officer.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -16,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from station.domain.dated import DatedDataError, check_no_overlap, describe_periods, in_force
-from station.domain.limits import NoLimitRule, Verdict
+from station.domain.dated import DatedBook
+from station.domain.limits import Verdict
 from station.domain.tabledata import Reader, TableDataError
 from station.domain.vehicle import Dimensions
 
@@ -146,25 +145,11 @@ def estimate(
     return PenaltyEstimate(action, total, by_weight, by_size, table.id)
 
 
-class PenaltyBook:
+class PenaltyBook(DatedBook[PenaltyTable]):
     """All penalty tables, selectable by date."""
 
     def __init__(self, tables: Iterable[PenaltyTable]) -> None:
-        try:
-            ordered = check_no_overlap(list(tables))
-        except DatedDataError as exc:
-            raise PenaltyTableError(f"penalty {exc}") from None
-        if not ordered:
-            raise PenaltyTableError("no penalty table loaded")
-        self._tables = tuple(ordered)
-        self._starts = [t.effective_from for t in ordered]
-
-    def table_for(self, day: date) -> PenaltyTable:
-        position = bisect.bisect_right(self._starts, day) - 1
-        if position >= 0 and in_force(self._tables[position], day):
-            return self._tables[position]
-        known = describe_periods(list(self._tables))
-        raise NoLimitRule(f"date: no penalty table in force on {day.isoformat()} ({known})", "date")
+        super().__init__(tables, "penalty", PenaltyTableError)
 
 
 _BAND_KEYS = {"id", "max_height_mm", "max_width_mm", "max_length_mm", "min_yuan", "max_yuan"}
