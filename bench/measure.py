@@ -20,11 +20,11 @@ from station.domain.penalty import PenaltyPolicy, estimate
 from station.domain.records import PlateSource, WeighMode
 from station.domain.vehicle import Vehicle
 from station.judge import judge_request, parse_request_text
-from station.services.recording import Plate, WeighingContext, check_record_for
+from station.services.recording import Observed, Plate, WeighingContext, stage_observed
 from station.simulation import synthetic_vehicle, weight_trace
 from station.storage import bulk
 from station.storage.database import Database
-from station.storage.evidence import TraceData, WeighingEvidence, new_check_no, stage_weighing
+from station.storage.evidence import TraceData
 from station.storage.models import Weighing
 from station.storage.queries import weighings_by_plate, weighings_on_day
 from station.tables import default_limit_book, default_penalty_book
@@ -137,18 +137,10 @@ def commit_latency(database: Database, count: int, start: datetime, seed: int) -
         verdict = book.judge(sample.vehicle, moment.date())
         trace = TraceData(50, weight_trace(rng, sample.vehicle))
         plate = Plate(sample.plate, sample.plate_color, PlateSource.ANPR)
+        observed = Observed(sample.vehicle, verdict, plate, sample.speed_kmh, trace)
         started = time.perf_counter()
         with database.transaction() as session:
-            record = check_record_for(
-                sample.vehicle,
-                verdict,
-                CONTEXT,
-                check_no=new_check_no(session, SITE, moment),
-                check_time=moment,
-                plate=plate,
-                speed_kmh=sample.speed_kmh,
-            )
-            stage_weighing(session, SITE, WeighingEvidence(record, sample.vehicle, trace))
+            stage_observed(session, SITE, CONTEXT, observed, moment)
         seconds.append(time.perf_counter() - started)
     return percentiles(seconds)
 

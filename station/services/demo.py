@@ -10,10 +10,10 @@ from datetime import date, timedelta
 from station.domain.limits import LimitBook
 from station.domain.penalty import PenaltyBook, PenaltyEstimate, PenaltyPolicy, estimate
 from station.domain.records import PictureRef, PictureType, PlateSource, WeighMode
-from station.services.recording import Plate, WeighingContext, check_record_for
+from station.services.recording import Observed, Plate, WeighingContext, stage_observed
 from station.simulation import placeholder_photo, synthetic_vehicle, weight_trace
 from station.storage.database import Database
-from station.storage.evidence import TraceData, WeighingEvidence, new_check_no, stage_weighing
+from station.storage.evidence import TraceData
 from station.storage.files import PictureStore
 from station.storage.scales import Certificate, record_certificate, register_scale
 from station.timeutil import beijing_now
@@ -74,22 +74,17 @@ def run_demo(
         now = beijing_now()
         verdict = limits.judge(sample.vehicle, now.date())
         refs, files = _pictures(rng, store)
+        observed = Observed(
+            sample.vehicle,
+            verdict,
+            Plate(sample.plate, sample.plate_color, PlateSource.ANPR),
+            speed_kmh=sample.speed_kmh,
+            trace=TraceData(50, weight_trace(rng, sample.vehicle)),
+            files=files,
+            pictures=refs,
+        )
         with database.transaction() as session:
-            check_no = new_check_no(session, site_code, now)
-            record = check_record_for(
-                sample.vehicle,
-                verdict,
-                context,
-                check_no=check_no,
-                check_time=now,
-                plate=Plate(sample.plate, sample.plate_color, PlateSource.ANPR),
-                speed_kmh=sample.speed_kmh,
-                pictures=refs,
-            )
-            trace = TraceData(50, weight_trace(rng, sample.vehicle))
-            stage_weighing(
-                session, site_code, WeighingEvidence(record, sample.vehicle, trace, files)
-            )
+            check_no = stage_observed(session, site_code, context, observed, now).check_no
         penalty = estimate(verdict, None, penalties.table_for(now.date()), policy)
         yield DemoRow(
             check_no,

@@ -1,4 +1,4 @@
-"""Building the province CHECK record of a judged vehicle."""
+"""Building the province CHECK record of a judged vehicle, and staging it with its evidence."""
 
 from __future__ import annotations
 
@@ -17,6 +17,15 @@ from station.domain.records import (
     WeighMode,
 )
 from station.domain.vehicle import Vehicle
+from station.storage.evidence import (
+    Committed,
+    TraceData,
+    WeighingEvidence,
+    WriteSession,
+    new_check_no,
+    stage_weighing,
+)
+from station.storage.files import StoredFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +100,40 @@ def check_record_for(
         pictures=pictures,
         flags=flags,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What the lane saw of one vehicle, ready to become a record."""
+
+    vehicle: Vehicle
+    verdict: Verdict
+    plate: Plate
+    speed_kmh: str | None = None
+    trace: TraceData | None = None
+    files: tuple[StoredFile, ...] = ()
+    pictures: tuple[PictureRef, ...] = ()
+    flags: tuple[str, ...] = ()
+
+
+def stage_observed(
+    session: WriteSession,
+    site_code: str,
+    context: WeighingContext,
+    observed: Observed,
+    moment: datetime,
+) -> Committed:
+    """Number the ticket, build the CHECK record and stage it with its evidence."""
+    record = check_record_for(
+        observed.vehicle,
+        observed.verdict,
+        context,
+        check_no=new_check_no(session, site_code, moment),
+        check_time=moment,
+        plate=observed.plate,
+        speed_kmh=observed.speed_kmh,
+        pictures=observed.pictures,
+        flags=observed.flags,
+    )
+    evidence = WeighingEvidence(record, observed.vehicle, observed.trace, observed.files)
+    return stage_weighing(session, site_code, evidence)

@@ -38,6 +38,9 @@ from station.timeutil import beijing_now
 
 TRACE_ENCODING = "zlib-int32le"
 
+# The transaction type callers outside storage pass along without importing SQLAlchemy.
+WriteSession = Session
+
 
 @dataclass(frozen=True, slots=True)
 class TraceData:

@@ -8,15 +8,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from station.domain.records import PictureRef, PictureType, PlateSource, WeighMode
-from station.services.recording import Plate, WeighingContext, check_record_for
+from station.services.recording import Observed, Plate, WeighingContext, stage_observed
 from station.simulation import placeholder_photo, synthetic_vehicle, weight_trace
 from station.storage.database import Database, open_database
 from station.storage.evidence import (
     Committed,
     TraceData,
-    WeighingEvidence,
-    new_check_no,
-    stage_weighing,
 )
 from station.storage.files import PictureStore
 from station.tables import default_limit_book
@@ -72,20 +69,15 @@ def add_weighings(
             stored = station.store.put(placeholder_photo(rng), "image/png")
             files = (stored,)
             refs = (PictureRef(PictureType.FRONT, stored.sha256, stored.size),)
+        observed = Observed(
+            sample.vehicle,
+            verdict,
+            Plate(sample.plate, sample.plate_color, PlateSource.ANPR),
+            speed_kmh=sample.speed_kmh,
+            trace=TraceData(50, weight_trace(rng, sample.vehicle)),
+            files=files,
+            pictures=refs,
+        )
         with station.database.transaction() as session:
-            check_no = new_check_no(session, SITE, moment)
-            record = check_record_for(
-                sample.vehicle,
-                verdict,
-                CONTEXT,
-                check_no=check_no,
-                check_time=moment,
-                plate=Plate(sample.plate, sample.plate_color, PlateSource.ANPR),
-                speed_kmh=sample.speed_kmh,
-                pictures=refs,
-            )
-            evidence = WeighingEvidence(
-                record, sample.vehicle, TraceData(50, weight_trace(rng, sample.vehicle)), files
-            )
-            done.append(stage_weighing(session, SITE, evidence))
+            done.append(stage_observed(session, SITE, CONTEXT, observed, moment))
     return done
