@@ -43,6 +43,7 @@ from drivers.cameras.dahua import parse_dahua
 from drivers.cameras.digest import DigestAuthenticator, DigestCredentials, Verdict
 from drivers.cameras.hikvision import parse_hikvision
 from drivers.cameras.payload import BEIJING, PayloadError, PushOutcome
+from drivers.connections import TrackedConnections
 from station.domain.readings import PlateRead
 
 logger = logging.getLogger(__name__)
@@ -423,15 +424,14 @@ def _ack(vendor: str) -> _Response:
 # -- HTTP plumbing -------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TrackedConnections, ThreadingHTTPServer):
     daemon_threads = False  # server_close() joins the connection threads
     block_on_close = True
 
     def __init__(self, address: tuple[str, int], listener: CameraListener) -> None:
         self.listener = listener
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._init_tracking()
         super().__init__(address, _Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -443,17 +443,6 @@ class _Server(ThreadingHTTPServer):
         # with unreachable DNS; nothing here needs the name.
         TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), self.server_address[1]
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            (self._connections.add if add else self._connections.discard)(connection)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(BaseHTTPRequestHandler):

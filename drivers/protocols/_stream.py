@@ -66,6 +66,13 @@ class BufferedProtocol:
     def _decode(self, buf: bytes, out: list[IndicatorValue]) -> int:
         raise NotImplementedError
 
+    def _seek(self, buf: bytes, pos: int, marker: bytes) -> int:
+        """Index of the next `marker` from `pos`, what lies before it discarded; -1 if none
+        (then everything from `pos` is discarded)."""
+        start = buf.find(marker, pos)
+        self._discard((len(buf) if start < 0 else start) - pos)
+        return start
+
     def _discard(self, count: int) -> None:
         if count <= 0:
             return

@@ -51,11 +51,9 @@ class SmaProtocol(BufferedProtocol):
     def _decode(self, buf: bytes, out: list[IndicatorValue]) -> int:
         pos = 0
         while True:
-            start = buf.find(b"\n", pos)
+            start = self._seek(buf, pos, b"\n")
             if start < 0:
-                self._discard(len(buf) - pos)
                 return len(buf)
-            self._discard(start - pos)
             limit = start + 1 + LONGEST_REPLY
             end = buf.find(b"\r", start + 1, limit)
             restart = buf.find(b"\n", start + 1, limit if end < 0 else end)

@@ -152,11 +152,9 @@ class ToledoProtocol(BufferedProtocol):
     def _decode(self, buf: bytes, out: list[IndicatorValue]) -> int:
         pos = 0
         while True:
-            stx = buf.find(b"\x02", pos)
+            stx = self._seek(buf, pos, b"\x02")
             if stx < 0:
-                self._discard(len(buf) - pos)
                 return len(buf)
-            self._discard(stx - pos)
             size = self._frame_size(buf, stx)
             if size is None:
                 return stx

@@ -109,11 +109,9 @@ class _StxEtxProtocol(BufferedProtocol):
     def _decode(self, buf: bytes, out: list[IndicatorValue]) -> int:
         pos, longest = 0, max(self.LENGTHS)
         while True:
-            stx = buf.find(b"\x02", pos)
+            stx = self._seek(buf, pos, b"\x02")
             if stx < 0:
-                self._discard(len(buf) - pos)
                 return len(buf)
-            self._discard(stx - pos)
             etx = buf.find(b"\x03", stx + 1, stx + longest)
             if etx < 0 and len(buf) - stx < longest:
                 return stx
@@ -213,11 +211,9 @@ class YaohuaEqProtocol(BufferedProtocol):
     def _decode_started(self, buf: bytes, out: list[IndicatorValue]) -> int:
         pos = 0
         while True:
-            start = buf.find(b"=", pos)
+            start = self._seek(buf, pos, b"=")
             if start < 0:
-                self._discard(len(buf) - pos)
                 return len(buf)
-            self._discard(start - pos)
             if len(buf) - start < EQ_FIELD + 2:
                 return start
             body = buf[start + 1 : start + EQ_FIELD + 2]

@@ -8,12 +8,11 @@ would show. `stop()` then `start()` on the same port is the controller rebooting
 from __future__ import annotations
 
 import logging
-import socket
 import socketserver
 import threading
-from contextlib import suppress
 from dataclasses import dataclass
 
+from drivers.connections import TrackedConnections
 from drivers.signs.onbon import (
     CLEAR,
     DYNAMIC_TEXT,
@@ -159,27 +158,15 @@ class SignSimulator:
             self.connections += 1
 
 
-class _Server(socketserver.ThreadingTCPServer):
+class _Server(TrackedConnections, socketserver.ThreadingTCPServer):
     allow_reuse_address = True  # the "rebooted" controller comes back on the same port
     daemon_threads = False
     block_on_close = True
 
     def __init__(self, address: tuple[str, int], simulator: SignSimulator) -> None:
         self.simulator = simulator
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._init_tracking()
         super().__init__(address, _Handler)
-
-    def track(self, connection: socket.socket, *, add: bool) -> None:
-        with self._connections_lock:
-            (self._connections.add if add else self._connections.discard)(connection)
-
-    def close_connections(self) -> None:
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
 
 
 class _Handler(socketserver.BaseRequestHandler):
