@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 # Modbus exception codes as the standard names them; a technician matches these to the manual.
 EXCEPTION_NAMES = {
     1: "illegal function",
@@ -15,6 +18,9 @@ EXCEPTION_NAMES = {
     10: "gateway path unavailable",
     11: "gateway target device failed to respond",
 }
+
+
+_T = TypeVar("_T")
 
 
 class BusError(Exception):
@@ -47,3 +53,21 @@ class DriverError(Exception):
 
 def exception_text(code: int) -> str:
     return f"device answered Modbus exception {code} ({EXCEPTION_NAMES.get(code, 'unknown')})"
+
+
+class DeviceOnBus:
+    """What every Modbus device driver shares: its name in messages, and turning a bus
+    failure into a DriverError that names the device and what it was doing."""
+
+    device_id: str
+    unit: int
+    bus: Any
+
+    def _request(self, what: str, call: Callable[[], _T]) -> _T:
+        try:
+            return call()
+        except BusError as exc:
+            raise DriverError.from_bus(self._name(), what, exc) from None
+
+    def _name(self) -> str:
+        return f"{self.device_id} (unit {self.unit} on {self.bus.name})"

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
 
 from drivers.modbus.client import ModbusBus
-from drivers.modbus.errors import BusError, DriverError
+from drivers.modbus.errors import DeviceOnBus, DriverError
 from drivers.modbus.maps import BitBlock, IoMap
 from station.domain.readings import InputChange
 
-_T = TypeVar("_T")
 
-
-class ModbusIoDriver:
+class ModbusIoDriver(DeviceOnBus):
     """One I/O module or relay board. Channels count from 0 within inputs and outputs."""
 
     def __init__(
@@ -123,15 +120,6 @@ class ModbusIoDriver:
             problem = f"the map for {self.map.model} ({self.map.source}) has no [{name}]"
             raise DriverError(self._name(), name, "config", problem)
         return block
-
-    def _request(self, what: str, call: Callable[[], _T]) -> _T:
-        try:
-            return call()
-        except BusError as exc:
-            raise DriverError.from_bus(self._name(), what, exc) from None
-
-    def _name(self) -> str:
-        return f"{self.device_id} (unit {self.unit} on {self.bus.name})"
 
 
 def _describe(block: BitBlock) -> str:

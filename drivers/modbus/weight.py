@@ -11,15 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
 
 from drivers.modbus import codec
 from drivers.modbus.client import ModbusBus
-from drivers.modbus.errors import BusError, DriverError
+from drivers.modbus.errors import DeviceOnBus, DriverError
 from drivers.modbus.maps import Command, Field, WeightMap
 from station.domain.readings import WeightReading
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def _trimmed(items: list[tuple[Span, bool]]) -> list[ReadBlock]:
     return [ReadBlock(used[0][0], first, end - first)]
 
 
-class ModbusWeightDriver:
+class ModbusWeightDriver(DeviceOnBus):
     """A weight transmitter on a Modbus bus. Raises DriverError naming device and register."""
 
     def __init__(
@@ -195,15 +192,6 @@ class ModbusWeightDriver:
                 self._request(what, lambda w=write: w(self.bus, self.unit))
 
     # ----------------------------------------------------------------- helpers
-
-    def _request(self, what: str, call: Callable[[], _T]) -> _T:
-        try:
-            return call()
-        except BusError as exc:
-            raise DriverError.from_bus(self._name(), what, exc) from None
-
-    def _name(self) -> str:
-        return f"{self.device_id} (unit {self.unit} on {self.bus.name})"
 
 
 def _field_span(weight_map: WeightMap, name: str) -> Span:

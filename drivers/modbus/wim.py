@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from drivers.modbus import codec
 from drivers.modbus.client import ModbusBus
-from drivers.modbus.errors import BusError, DriverError
+from drivers.modbus.errors import BusError, DeviceOnBus, DriverError
 from drivers.modbus.maps import WIM_FIELDS, WimMap
 from station.domain.readings import WimAxle, WimVehicle
 
@@ -39,7 +39,7 @@ def next_counter(counter: int) -> int:
     return counter % (COUNTER_MODULUS - 1) + 1
 
 
-class ModbusWimDriver:
+class ModbusWimDriver(DeviceOnBus):
     """Reads whole vehicle records from a WIM/axle controller. One instance per controller.
 
     ``last_key`` is the (session, counter) of the last record delivered. A station that
@@ -204,6 +204,3 @@ class ModbusWimDriver:
     def _window_text(self) -> str:
         first, count = self.map.window
         return f"{self.map.function} registers {first}-{first + count - 1}"
-
-    def _name(self) -> str:
-        return f"{self.device_id} (unit {self.unit} on {self.bus.name})"
