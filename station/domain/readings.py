@@ -44,6 +44,9 @@ class WimVehicle:
     speed_kmh_x10: int
     t_mono: float
     flags: tuple[str, ...] = ()
+    # The raw weight signal the axles were computed from (axle scales), kept as evidence.
+    trace_kg: tuple[int, ...] = ()
+    trace_hz: int = 0
 
     @property
     def sum_weight_kg(self) -> int:
