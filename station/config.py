@@ -18,6 +18,7 @@ import ipaddress
 import json
 import os
 import re
+import string
 import tempfile
 import textwrap
 import tomllib
@@ -37,8 +38,10 @@ __all__ = [
     "LaneConfig",
     "ProvinceSection",
     "SecuritySection",
+    "SignalStep",
     "StationConfig",
     "StationSection",
+    "WorkflowSection",
     "default_config",
     "demo_config_text",
     "load_config",
@@ -112,12 +115,46 @@ class DeviceConfig:
 
 
 @dataclass(frozen=True)
+class SignalStep:
+    """What the lane's light, barrier and LED sign do at one step of the workflow."""
+
+    light: str  # "red" or "green"
+    barrier: str  # "closed" or "open"
+    sign: str  # text with {plate} {sum_kg} {limit_kg} {over_kg} {notice} {lane} {reason}
+
+
+SIGNAL_STEPS = ("idle", "weighing", "pass", "over", "hold")
+SIGN_FIELDS = ("plate", "sum_kg", "limit_kg", "over_kg", "notice", "lane", "reason")
+DEFAULT_SIGNALS: Mapping[str, SignalStep] = {
+    "idle": SignalStep("red", "closed", "请依次上磅 限速5公里"),
+    "weighing": SignalStep("red", "closed", "正在称重 请匀速通过"),
+    "pass": SignalStep("green", "open", "{plate} 未超限 请通行"),
+    "over": SignalStep("red", "closed", "{plate} 超限{over_kg}公斤 请到卸载区卸载"),
+    "hold": SignalStep("red", "closed", "{plate} 请停车等候处理"),
+}
+
+
+@dataclass(frozen=True)
 class LaneConfig:
     number: int
     direction: int
     mode: str
     name: str
     devices: tuple[DeviceConfig, ...]
+    signals: Mapping[str, SignalStep] = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_SIGNALS)
+    )
+
+
+@dataclass(frozen=True)
+class WorkflowSection:
+    detect_kg: int = 500
+    zero_band_kg: int = 100
+    stable_ms: int = 1500
+    plate_wait_ms: int = 4000
+    plate_before_ms: int = 20000
+    reweigh_window_hours: int = 72
+    require_daily_scale_check: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +169,7 @@ class StationConfig:
     security: SecuritySection
     lanes: tuple[LaneConfig, ...]
     province: ProvinceSection
+    workflow: WorkflowSection = WorkflowSection()
 
 
 # --------------------------------------------------------------------------- line locator
@@ -536,6 +574,62 @@ def _devices(ctx: _Context, key: str, value: list) -> tuple[DeviceConfig, ...]:
     return tuple(_device(ctx, item, f"{key}[{index}]") for index, item in enumerate(value))
 
 
+_SIGNALS_ALLOWED = (
+    f"a table with steps {', '.join(SIGNAL_STEPS)}; each a table of "
+    'light = "red"|"green", barrier = "closed"|"open" (open only at "pass"), '
+    f"sign = text with {{{'}, {'.join(SIGN_FIELDS)}}}"
+)
+_STEP_VALUES = {"light": ("red", "green"), "barrier": ("closed", "open")}
+
+
+def _sign_text(ctx: _Context, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        ctx.fail(key, f"must be a string; got {_describe(value)}")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    except ValueError as exc:
+        ctx.fail(key, f"{exc}; write {{{{ and }}}} for literal braces")
+    unknown = sorted(names - set(SIGN_FIELDS))
+    if unknown:
+        ctx.fail(key, f"unknown field {{{unknown[0]}}}; allowed: {', '.join(SIGN_FIELDS)}")
+    return value
+
+
+def _signal_step(ctx: _Context, key: str, step: str, raw: Any) -> SignalStep:
+    if not isinstance(raw, dict):
+        ctx.fail(key, f"must be a table; allowed: {_SIGNALS_ALLOWED}")
+    default = DEFAULT_SIGNALS[step]
+    values = {"light": default.light, "barrier": default.barrier, "sign": default.sign}
+    for name, value in raw.items():
+        where = f"{key}.{name}"
+        if name not in values:
+            ctx.fail(where, f"unknown key {name!r}; allowed: light, barrier, sign")
+        if name == "sign":
+            values[name] = _sign_text(ctx, where, value)
+        elif value not in _STEP_VALUES[name]:
+            ctx.fail(
+                where, f"{_show(value)} is not allowed; allowed: {', '.join(_STEP_VALUES[name])}"
+            )
+        else:
+            values[name] = value
+    if values["barrier"] == "open" and step != "pass":
+        ctx.fail(
+            f"{key}.barrier",
+            "the barrier opens only for a vehicle within the limit (step pass) or by a "
+            "supervisor's override",
+        )
+    return SignalStep(**values)
+
+
+def _signals(ctx: _Context, key: str, value: dict) -> dict[str, SignalStep]:
+    steps = dict(DEFAULT_SIGNALS)
+    for step, raw in value.items():
+        if step not in SIGNAL_STEPS:
+            ctx.fail(f"{key}.{step}", f"unknown step {step!r}; allowed: {', '.join(SIGNAL_STEPS)}")
+        steps[step] = _signal_step(ctx, f"{key}.{step}", step, raw)
+    return steps
+
+
 _DEFAULT_POLICY = PenaltyPolicy()
 
 STATION_TABLE = Table(
@@ -740,6 +834,67 @@ PROVINCE_TABLE = Table(
     ),
 )
 
+_W = WorkflowSection()
+
+
+def _ms_field(name: str, doc: str) -> Field:
+    return Field(
+        name, int, _default_of(WorkflowSection, name), doc,
+        allowed="an integer >= 0 (milliseconds)", check=_non_negative,
+    )  # fmt: skip
+
+
+WORKFLOW_TABLE = Table(
+    "workflow",
+    "How every lane turns readings into weighings and cases (称重流程).",
+    (
+        Field(
+            "detect_kg",
+            int,
+            _W.detect_kg,
+            "A static platform holds a vehicle once it reads at least this (车辆上磅阈值).",
+            allowed="a positive integer (kg)",
+            check=_positive,
+        ),
+        Field(
+            "zero_band_kg",
+            int,
+            _W.zero_band_kg,
+            "The scale counts as back at zero within this band (回零范围); a vehicle weighed "
+            "without the scale returning to zero first is flagged NO_RETURN_TO_ZERO.",
+            allowed="a positive integer (kg)",
+            check=_positive,
+        ),
+        _ms_field("stable_ms", "A static weight is taken after it stays stable this long."),
+        _ms_field(
+            "plate_wait_ms",
+            "After the axles are in, wait this long for the camera's plate before asking the "
+            "operator to type it.",
+        ),
+        _ms_field(
+            "plate_before_ms",
+            "A plate read up to this long before the vehicle was detected still belongs to it.",
+        ),
+        Field(
+            "reweigh_window_hours",
+            int,
+            _W.reweigh_window_hours,
+            "A weighing of a plate with an open case within this many hours of the first "
+            "weighing is its re-weighing (复检).",
+            allowed="a positive integer (hours)",
+            check=_positive,
+        ),
+        Field(
+            "require_daily_scale_check",
+            bool,
+            _W.require_daily_scale_check,
+            "Refuse enforcement output (unload notices, cases) until the day's scale check "
+            "(每日校秤) is recorded.",
+            allowed="true or false",
+        ),
+    ),
+)
+
 SECTIONS: tuple[Table, ...] = (
     STATION_TABLE,
     STORAGE_TABLE,
@@ -748,6 +903,7 @@ SECTIONS: tuple[Table, ...] = (
     POLICY_TABLE,
     SECURITY_TABLE,
     PROVINCE_TABLE,
+    WORKFLOW_TABLE,
 )
 
 LANE_TABLE = Table(
@@ -792,6 +948,16 @@ LANE_TABLE = Table(
             "Devices of this lane: one [[lanes.devices]] table each.",
             allowed="an array of tables",
             check=_devices,
+        ),
+        Field(
+            "signals",
+            dict,
+            {},
+            "What the light, barrier and LED sign do at each step (idle, weighing, pass, over, "
+            "hold); steps and keys left out keep their defaults.",
+            allowed=_SIGNALS_ALLOWED,
+            check=_signals,
+            example='[lanes.signals.over] sign = "{plate} 超限 请卸载"',
         ),
     ),
     array=True,
@@ -950,6 +1116,7 @@ def _build(ctx: _Context, data: Mapping[str, Any]) -> StationConfig:
         security=SecuritySection(**sections["security"]),
         lanes=_lanes(ctx, data),
         province=ProvinceSection(**sections["province"]),
+        workflow=WorkflowSection(**sections["workflow"]),
     )
 
 
@@ -1103,13 +1270,31 @@ def _render_device(device: Mapping[str, Any], first: bool) -> list[str]:
     return lines
 
 
+def _render_signals() -> list[str]:
+    """The default signals written out, so a station sees what it can change."""
+    signals = next(item for item in LANE_TABLE.fields if item.name == "signals")
+    lines = _comment(signals, brief=True)
+    docs = {
+        "light": "# Traffic light: red or green.",
+        "barrier": "# Barrier: closed, or open (only at pass).",
+        "sign": "# LED sign text.",
+    }
+    for step, values in DEFAULT_SIGNALS.items():
+        lines.append(f"[lanes.signals.{step}]")
+        for key, doc in docs.items():
+            lines += [doc, f"{key} = {_toml(getattr(values, key))}"]
+    return lines
+
+
 def demo_config_text() -> str:
     """A complete, commented configuration of a demo station with simulated devices."""
     lines = [_DEMO_HEADER.rstrip("\n")]
     for table in SECTIONS:
         lines += _render_table(table, DEMO_STATION if table is STATION_TABLE else {})
     for lane_index, lane in enumerate(DEMO_LANES):
-        lines += _render_table(LANE_TABLE, lane, skip=("devices",), brief=lane_index > 0)
+        lines += _render_table(LANE_TABLE, lane, skip=("devices", "signals"), brief=lane_index > 0)
+        if lane_index == 0:
+            lines += _render_signals()
         for device_index, device in enumerate(lane["devices"]):
             lines += _render_device(device, first=lane_index == device_index == 0)
     return "\n".join(lines) + "\n"

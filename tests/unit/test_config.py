@@ -90,8 +90,9 @@ def test_demo_text_documents_every_key():
         assert lines[index - 1].startswith("# "), f"no comment above {lines[index]!r}"
     for table in (*config.SECTIONS, config.LANE_TABLE, config.DEVICE_TABLE):
         for field in table.fields:
-            if field.name not in ("devices", "options"):
+            if field.name not in ("devices", "options", "signals"):
                 assert f"\n{field.name} = " in text, field.name
+    assert all(f"[lanes.signals.{step}]" in text for step in config.SIGNAL_STEPS)
     assert "[lanes.devices.options]" in text
     assert '# Example: base_url = "https://' in text
 
