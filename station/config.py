@@ -130,7 +130,7 @@ DEFAULT_SIGNALS: Mapping[str, SignalStep] = {
     "weighing": SignalStep("red", "closed", "正在称重 请匀速通过"),
     "pass": SignalStep("green", "open", "{plate} 未超限 请通行"),
     "over": SignalStep("red", "closed", "{plate} 超限{over_kg}公斤 请到卸载区卸载"),
-    "hold": SignalStep("red", "closed", "{plate} 请停车等候处理"),
+    "hold": SignalStep("red", "closed", "{plate} 请停车 {reason}"),
 }
 
 

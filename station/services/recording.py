@@ -114,6 +114,7 @@ class Observed:
     files: tuple[StoredFile, ...] = ()
     pictures: tuple[PictureRef, ...] = ()
     flags: tuple[str, ...] = ()
+    first_check_no: str | None = None  # set for a re-weighing (checkType 2)
 
 
 def stage_observed(
@@ -134,6 +135,7 @@ def stage_observed(
         speed_kmh=observed.speed_kmh,
         pictures=observed.pictures,
         flags=observed.flags,
+        first_check_no=observed.first_check_no,
     )
     evidence = WeighingEvidence(record, observed.vehicle, observed.trace, observed.files)
     return stage_weighing(session, site_code, evidence)

@@ -1,9 +1,10 @@
 """SQLAlchemy models. Times are naive Beijing time (UTC+8, no DST), as stored and uploaded.
 
 Tables marked APPEND-ONLY hold evidence: storage offers no update or delete of their
-rows, an ORM guard refuses them, and database triggers (migration 0001) refuse them
-too. Mutable state (case status, outbox delivery, operator login counters) lives in
-separate tables whose history is kept in append-only event tables.
+rows, an ORM guard refuses them, and database triggers (migrations 0002 and 0003)
+refuse them too. Mutable state (case status, outbox delivery, operator login counters,
+the lane journal, the watchlist) lives in separate tables whose history is kept in
+append-only event tables or the audit chain.
 """
 
 from __future__ import annotations
@@ -96,6 +97,20 @@ class ScaleCertificate(AppendOnly, Base):
     valid_until: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class ScaleCheck(AppendOnly, Base):
+    """Daily check of a scale with a reference weight. APPEND-ONLY: evidence of fitness."""
+
+    __tablename__ = "scale_check"
+    __table_args__ = (Index("ix_scale_check_scale_time", "scale_id", "checked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[str] = mapped_column(ForeignKey("scale.id"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+    checked_by: Mapped[str] = mapped_column(String(64))
+    reference_kg: Mapped[int] = mapped_column(Integer)
+    reading_kg: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
 
 
 # ---- people -------------------------------------------------------------------------------
@@ -247,9 +262,16 @@ class WeighingPicture(AppendOnly, Base):
 
 
 class EnforcementCase(Base):
-    """A case opened by an overloaded first weighing. Status changes go to case_event."""
+    """The case of one first weighing: OPEN, CLOSED (with a CaseResult) or VOIDED.
+
+    An overloaded first weighing opens it; one within the limit is closed NOT_OVER at
+    once. Status changes are plain updates here; their history goes to case_event.
+    `unload_kg` is what is still to be unloaded (lowered by a re-weighing still over).
+    The columns added in 0003 carry server defaults so the migration could add them.
+    """
 
     __tablename__ = "enforcement_case"
+    __table_args__ = (Index("ix_enforcement_case_plate_time", "plate_num", "opened_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     check_no: Mapped[str] = mapped_column(ForeignKey("weighing.check_no"), unique=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -257,6 +279,13 @@ class EnforcementCase(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     close_seq: Mapped[int | None] = mapped_column(ForeignKey("record.seq"))
+    plate_num: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    plate_color: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    lane: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_sum_kg: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    limit_kg: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unload_kg: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notice_no: Mapped[str | None] = mapped_column(String(40))
 
 
 class CaseEvent(AppendOnly, Base):
@@ -290,6 +319,40 @@ class NumberSequence(Base):
     __tablename__ = "number_sequence"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer)
+
+
+# ---- lane journal and watchlist -----------------------------------------------------------
+
+
+class WeighingAttempt(Base):
+    """The lane journal: a vehicle seen on a lane, until it is weighed or leaves.
+
+    OPEN while the lane works on it; DONE with the weighing's check_no; ABANDONED when
+    the vehicle left unweighed; INTERRUPTED when the program stopped (crash, power cut)
+    with it still OPEN, found at the next start. Mutable: the audit chain keeps history.
+    """
+
+    __tablename__ = "weighing_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    plate: Mapped[str] = mapped_column(String(16), default="")
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+    check_no: Mapped[str | None] = mapped_column(String(32))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Watchlist(Base):
+    """Plates to stop or look at, from the province or entered here. Mutable, audited."""
+
+    __tablename__ = "watchlist"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plate_num: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 # ---- audit ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, select
 
 from station.storage.database import Database
-from station.storage.models import Weighing
+from station.storage.models import Weighing, WeighingAxle
 
 DEFAULT_PLATE_LIMIT = 100
 
@@ -90,3 +90,22 @@ def weighings_by_plate(
 def weighings_on_day(database: Database, day: date) -> list[WeighingRow]:
     """All weighings of one Beijing-time day, in time order."""
     return _rows(database, day_statement(day))
+
+
+def axle_layout(
+    database: Database, check_no: str
+) -> tuple[tuple[int | None, ...], tuple[int | None, ...]] | None:
+    """Axle weights and spacings of a recorded weighing, to weigh the vehicle again alike."""
+    with database.read() as session:
+        weighing_id = session.execute(
+            select(Weighing.id).where(Weighing.check_no == check_no)
+        ).scalar_one_or_none()
+        if weighing_id is None:
+            return None
+        rows = session.execute(
+            select(WeighingAxle.weight, WeighingAxle.spacing)
+            .where(WeighingAxle.weighing_id == weighing_id)
+            .order_by(WeighingAxle.no)
+        ).all()
+    weights = tuple(row.weight for row in rows)
+    return weights, tuple(row.spacing for row in rows[:-1])

@@ -60,7 +60,7 @@ def _older_station(tmp_path: Path) -> tuple[str, Station]:
 def test_an_older_database_is_backed_up_then_upgraded(tmp_path: Path) -> None:
     url, _ = _older_station(tmp_path)
     database, report = open_database(url, tmp_path / "backups")
-    assert (report.from_revision, report.to_revision) == ("0001", "0002")
+    assert report.from_revision == "0001" and report.to_revision == database.head_revision()
     assert report.backup is not None and report.backup.parent == tmp_path / "backups"
     backup = sqlite3.connect(report.backup)
     assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)

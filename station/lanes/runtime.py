@@ -1,0 +1,308 @@
+"""The running station without a screen: devices feed one core thread that owns the lanes.
+
+Driver threads only put events on a queue; the core thread hands them to the lane
+workflows in arrival order, lets time pass with ticks, runs operator commands between
+events (so a command never races a device event), and tells subscribers what happened.
+The GUI and `main.py headless` both sit on this.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from station.config import StationConfig
+from station.domain.limits import LimitBook
+from station.domain.readings import PlateColour
+from station.domain.records import CaseResult
+from station.lanes.notices import Notice, Released, WeighingCompleted
+from station.lanes.ports import Clock, DeviceEvent, NoOutputs, OpenDevices, StationDevices, Tick
+from station.lanes.recorder import LaneRecorder, RecorderSetup
+from station.lanes.settings import lane_settings
+from station.lanes.workflow import LaneCommandError, LaneWorkflow
+from station.storage import cases, checks, journal
+from station.storage.database import Database
+from station.storage.files import PictureStore
+from station.timeutil import beijing_now
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.05
+Subscriber = Callable[[Notice], None]
+
+
+@dataclass
+class Tally:
+    """What this run did, for the headless summary."""
+
+    weighings: int = 0
+    over: int = 0
+    flags: Counter[str] = field(default_factory=Counter)
+    case_state: dict[int, str] = field(default_factory=dict)  # case id -> result or OPEN
+    overrides: int = 0
+    interrupted: int = 0
+
+    def count(self, notice: Notice) -> None:
+        if isinstance(notice, WeighingCompleted):
+            self.weighings += 1
+            self.over += notice.is_over
+            self.flags.update(notice.flags)
+            if notice.case_id is not None:
+                self.case_state[notice.case_id] = notice.case_result or "OPEN"
+        elif isinstance(notice, Released) and notice.override:
+            self.overrides += 1
+
+    def cases(self) -> dict[str, int]:
+        return dict(sorted(Counter(self.case_state.values()).items()))
+
+
+@dataclass(frozen=True)
+class _Call:
+    action: Callable[[], Any]
+    future: Future
+
+
+class _NullDevices:
+    def outputs(self, lane: int) -> NoOutputs:
+        del lane
+        return NoOutputs()
+
+    def connected(self, device_id: str) -> bool:
+        del device_id
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+class StationRuntime:
+    def __init__(
+        self,
+        config: StationConfig,
+        *,
+        database: Database,
+        limits: LimitBook,
+        open_devices: OpenDevices | None,
+        clock: Clock,
+        operator_id: str = "headless",
+    ) -> None:
+        self.config = config
+        self._database = database
+        self._clock = clock
+        self._open_devices = open_devices
+        self._operator_id = operator_id
+        setup = RecorderSetup(
+            site_code=config.station.site_code,
+            operator_id=operator_id,
+            reweigh_window=timedelta(hours=config.workflow.reweigh_window_hours),
+            require_daily_check=config.workflow.require_daily_scale_check,
+        )
+        store = PictureStore(config.data_dir / "pictures")
+        self._recorder = LaneRecorder(database, store, limits, setup)
+        self._queue: queue.SimpleQueue[tuple[int, DeviceEvent] | _Call | None] = queue.SimpleQueue()
+        self._subscribers: list[Subscriber] = []
+        self._lanes: dict[int, LaneWorkflow] = {}
+        self._devices: StationDevices = _NullDevices()
+        self._thread: threading.Thread | None = None
+        self._errors: set[str] = set()
+        self.tally = Tally()
+
+    # ---- life -------------------------------------------------------------------------
+
+    @property
+    def database(self) -> Database:
+        return self._database
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def start(self) -> None:
+        """Recover interrupted weighings, open the devices, start the core thread."""
+        found = journal.recover_interrupted(
+            self._database, actor=self._operator_id, moment=beijing_now()
+        )
+        self.tally.interrupted = len(found)
+        for attempt in found:
+            log.warning(
+                "lane %s: weighing started %s was interrupted", attempt.lane, attempt.started_at
+            )
+        if self._open_devices is not None:
+            self._devices = self._open_devices(self.config.lanes, self._put, self._clock)
+        for lane in self.config.lanes:
+            self._lanes[lane.number] = LaneWorkflow(
+                lane_settings(lane, self.config.workflow),
+                recorder=self._recorder,
+                outputs=self._devices.outputs(lane.number),
+                clock=self._clock,
+                connected=self._devices.connected,
+            )
+        self._thread = threading.Thread(target=self._run, name="station-core", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Record what is weighed and waiting, close the devices, stop the core thread."""
+        if self._thread is None:
+            return
+        try:
+            self._call(self._flush_all)
+        finally:
+            self._devices.close()
+            self._queue.put(None)
+            self._thread.join(10.0)
+            self._thread = None
+
+    def _put(self, lane: int, event: DeviceEvent) -> None:
+        self._queue.put((lane, event))
+
+    # ---- the core thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_tick = self._clock()
+        while True:
+            try:
+                item = self._queue.get(timeout=TICK_S)
+            except queue.Empty:
+                item = ()
+            if item is None:
+                return
+            if isinstance(item, _Call):
+                self._run_call(item)
+            elif item:
+                lane, event = item
+                self._handle(lane, event)
+            now = self._clock()
+            if now >= next_tick:
+                next_tick = now + TICK_S
+                for number in self._lanes:
+                    self._handle(number, Tick(now))
+
+    def _handle(self, number: int, event: Any) -> None:
+        workflow = self._lanes.get(number)
+        if workflow is None:
+            return
+        try:
+            notices = workflow.handle(event)
+        except Exception as exc:  # a lane keeps going; the vehicle stays until it can be saved
+            self._log_once(number, exc)
+            return
+        self._publish(notices)
+
+    def _log_once(self, lane: int, exc: Exception) -> None:
+        text = f"lane {lane}: {type(exc).__name__}: {exc}"
+        if text not in self._errors:
+            self._errors.add(text)
+            log.error("%s", text, exc_info=exc)
+
+    def _publish(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            self.tally.count(notice)
+            for subscriber in self._subscribers:
+                try:
+                    subscriber(notice)
+                except Exception:
+                    log.exception("a subscriber failed on %s", type(notice).__name__)
+
+    def _run_call(self, call: _Call) -> None:
+        try:
+            result = call.action()
+        except Exception as exc:
+            call.future.set_exception(exc)
+            return
+        if isinstance(result, list):
+            self._publish(result)
+        call.future.set_result(result)
+
+    def _call(self, action: Callable[[], Any], timeout: float = 30.0) -> Any:
+        """Run `action` on the core thread, between events, and return its result."""
+        if self._thread is None or threading.current_thread() is self._thread:
+            return action()
+        future: Future = Future()
+        self._queue.put(_Call(action, future))
+        return future.result(timeout)
+
+    def _flush_all(self) -> list[Notice]:
+        notices: list[Notice] = []
+        for workflow in self._lanes.values():
+            try:
+                notices += workflow.flush()
+            except Exception as exc:
+                self._log_once(workflow.settings.number, exc)
+        return notices
+
+    # ---- operator commands ---------------------------------------------------------------
+
+    def lane(self, number: int) -> LaneWorkflow:
+        if number not in self._lanes:
+            raise LaneCommandError(f"lane: no lane {number} in this station")
+        return self._lanes[number]
+
+    def enter_plate(
+        self, lane: int, text: str, colour: PlateColour = PlateColour.YELLOW
+    ) -> list[Notice]:
+        return self._call(lambda: self.lane(lane).enter_plate(text, colour))
+
+    def enter_axles(self, lane: int, axle_type: str) -> list[Notice]:
+        return self._call(lambda: self.lane(lane).enter_axles(axle_type))
+
+    def enter_weight(self, lane: int, gross_kg: int) -> list[Notice]:
+        return self._call(lambda: self.lane(lane).enter_weight(gross_kg))
+
+    def override(self, lane: int, reason: str, actor: str) -> list[Notice]:
+        return self._call(lambda: self.lane(lane).override(reason, actor))
+
+    def close_case(
+        self,
+        case_id: int,
+        result: CaseResult,
+        reason: str,
+        *,
+        actor: str,
+        permit_no: str | None = None,
+    ) -> cases.CaseInfo:
+        with self._database.transaction() as session:
+            info = cases.close_case(
+                session,
+                case_id,
+                site_code=self.config.station.site_code,
+                result=result,
+                reason=reason,
+                actor=actor,
+                moment=beijing_now(),
+                permit_no=permit_no,
+            )
+        self._call(lambda: self.tally.case_state.__setitem__(case_id, info.result or "OPEN"))
+        return info
+
+    def add_watch(self, plate: str, reason: str, *, actor: str) -> None:
+        add_watch(self, plate, reason, actor)
+
+    def summary(self, vehicles: int | None = None) -> dict[str, Any]:
+        """The headless JSON summary of this run."""
+
+        def collect() -> dict[str, Any]:
+            tally = self.tally
+            return {
+                "vehicles": tally.weighings if vehicles is None else vehicles,
+                "weighings": tally.weighings,
+                "over": tally.over,
+                "cases": tally.cases(),
+                "flags": dict(sorted(tally.flags.items())),
+                "overrides": tally.overrides,
+                "interrupted": tally.interrupted,
+            }
+
+        return self._call(collect)
+
+
+def add_watch(runtime: StationRuntime, plate: str, reason: str, actor: str) -> None:
+    """Put a plate on the station's watchlist (the province's list arrives the same way)."""
+    checks.add_watch(
+        runtime.database, plate_num=plate, reason=reason, actor=actor, moment=beijing_now()
+    )
