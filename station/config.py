@@ -1195,7 +1195,13 @@ DEMO_LANES: tuple[dict[str, Any], ...] = (
         "mode": "AXLE",
         "name": "1号车道",
         "devices": [
-            _sim_device("lane1-axle-scale", "axle_scale", "yaohua-tf0", "socket://127.0.0.1:47011"),
+            _sim_device(
+                "lane1-axle-scale",
+                "axle_scale",
+                "yaohua-tf0",
+                "socket://127.0.0.1:47011",
+                rate_hz=100,
+            ),
             _sim_device("lane1-camera", "camera", "hikvision", "http://127.0.0.1:47080/anpr/lane1"),
             _sim_device("lane1-io", "io", "modbus-io", "tcp://127.0.0.1:47502", map="adam-6050"),
             _sim_device("lane1-sign", "sign", "onbon", "tcp://127.0.0.1:47005"),

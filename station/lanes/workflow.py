@@ -103,6 +103,7 @@ class LaneWorkflow:
         self._last: _Last | None = None
         self._zero_seen = True
         self._on_lane = False  # a recorded vehicle has not left yet
+        self._last_gross: int | None = None
         self._stable = StableWeight(settings.stable_s)
         self._notices: list[Notice] = []
         self.step = ""
@@ -146,18 +147,21 @@ class LaneWorkflow:
     def _weight(self, reading: WeightReading) -> None:
         if reading.device_id not in self.settings.scale_ids:
             return
+        # Only a platform delivers every reading; an axle scale's live readings are thinned
+        # for display, and its segmenter checks the return to zero on every sample instead.
+        if self.settings.mode.value != "STATIC":
+            return
         zero = abs(reading.weight_kg) <= self.settings.workflow.zero_band_kg
         if zero:
             self._zero_seen = True
-        if self.settings.mode.value == "STATIC":
-            self._static_weight(reading, zero)
+        self._static_weight(reading, zero)
 
     def _static_weight(self, reading: WeightReading, zero: bool) -> None:
         vehicle = self._vehicle
         if vehicle is None:
             if zero and self._on_lane:
                 self._left()
-            elif reading.weight_kg >= self.settings.workflow.detect_kg and not self._on_lane:
+            elif self._new_load(reading.weight_kg):
                 self._detect(reading.t_mono)
                 self._static_weight(reading, zero)
             return
@@ -172,6 +176,15 @@ class LaneWorkflow:
                 vehicle.gross_kg = gross
                 vehicle.t_complete = reading.t_mono
                 self._try_finish(reading.t_mono)
+
+    def _new_load(self, weight_kg: int) -> bool:
+        """A vehicle arrives: the empty platform is loaded, or the weight left by the last
+        vehicle changes by more than the detection threshold (the next one drove on before
+        the scale returned to zero)."""
+        detect = self.settings.workflow.detect_kg
+        if not self._on_lane:
+            return weight_kg >= detect
+        return self._last_gross is not None and abs(weight_kg - self._last_gross) >= detect
 
     def _wim(self, event: WimVehicle) -> None:
         if event.device_id in self.settings.recogniser_ids:
@@ -346,9 +359,11 @@ class LaneWorkflow:
     def _record(self, vehicle: _Vehicle, plate: Plate, now: float) -> None:
         capture = self._capture(vehicle, plate, now)
         outcome = self._recorder.commit(self.settings, capture)
+        self._last_gross = vehicle.gross_kg
         self._vehicle = None
         self._on_lane = True
-        self._zero_seen = False  # the next vehicle needs the scale back at zero first
+        # The next vehicle on a platform needs the scale back at zero first.
+        self._zero_seen = self.settings.mode.value != "STATIC"
         self._reads.forget_until(now)
         step, reason = decide(outcome)
         self._last = _Last(outcome.check_no, step, step == "pass")

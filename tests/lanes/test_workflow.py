@@ -180,16 +180,19 @@ def test_daily_scale_check_gate(tmp_path: Path):
 
 
 def test_no_return_to_zero_between_vehicles_is_flagged(rig):
-
-    first = weigh(rig, "豫A10001")
+    rig.plate(2, "豫A10001", camera="cam2")
+    rig.stand(2, 17000)
+    first = completed(rig.lanes[2].enter_axles("12"))
     assert "NO_RETURN_TO_ZERO" not in first.flags
-    rig.loop(1, False)
-    rig.feed(1, WeightReading("axle", 400, True, rig.t))  # the scale stays off zero
-    second = weigh(rig, "豫A10002")
+    rig.weight(2, 9000, stable=False)  # the next truck drives on as the first leaves
+    got = rig.plate(2, "豫A10002", camera="cam2") + rig.stand(2, 15000)
+    assert any(isinstance(n, AxlesNeeded) for n in got)
+    second = completed(rig.lanes[2].enter_axles("12"))
     assert "NO_RETURN_TO_ZERO" in second.flags and second.step == "hold"
-    rig.loop(1, False)
-    rig.feed(1, WeightReading("axle", 20, True, rig.t))
-    third = weigh(rig, "豫A10003")
+    rig.weight(2, 30)
+    rig.plate(2, "豫A10003", camera="cam2")
+    rig.stand(2, 16000)
+    third = completed(rig.lanes[2].enter_axles("12"))
     assert "NO_RETURN_TO_ZERO" not in third.flags and third.step == "pass"
 
 
