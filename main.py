@@ -73,9 +73,85 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     simulate.add_argument("--seed", type=int, default=1)
 
+    _add_headless(commands)
     gui = commands.add_parser("gui", help="the operator's desktop")
     _add_config_option(gui)
     return parser
+
+
+def _add_headless(commands: argparse._SubParsersAction) -> None:
+    headless = commands.add_parser(
+        "headless", help="run the station without a screen (optionally with simulated traffic)"
+    )
+    _add_config_option(headless)
+    headless.add_argument(
+        "--simulate", action="store_true", help="start the simulators and drive generated traffic"
+    )
+    headless.add_argument("--vehicles", type=_positive_int, default=50, metavar="N")
+    headless.add_argument("--speedup", type=_speedup, default=1.0, metavar="K")
+    headless.add_argument("--seed", type=int, default=1, metavar="S")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _speedup(text: str) -> float:
+    value = float(text)
+    if not 0.1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be between 0.1 and 1000, not {value}")
+    return value
+
+
+def _run_headless(args: argparse.Namespace) -> int:
+    import json
+    import logging
+    import signal
+    import threading
+    import time
+
+    from drivers.lanes import open_devices
+    from drivers.sim.scenario import SimulatedTraffic
+    from drivers.sim.traffic import TrafficRigError
+    from station.config import ConfigError, load_config
+    from station.lanes.headless import run_headless
+    from station.storage.database import StorageError, open_database
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        config = load_config(args.config)
+        database, _ = open_database(config.database.url, config.database.backup_dir)
+        simulation = None
+        if args.simulate:
+            simulation = SimulatedTraffic(
+                config.lanes,
+                vehicles=args.vehicles,
+                seed=args.seed,
+                speedup=args.speedup,
+                workflow=config.workflow,
+                journal=config.data_dir / "simulation-journal.jsonl",
+            )
+        speedup = args.speedup
+        summary = run_headless(
+            config,
+            database,
+            open_devices=open_devices,
+            clock=lambda: time.monotonic() * speedup,
+            simulation=simulation,
+            stop=stop,
+        )
+    except (ConfigError, StorageError, TrafficRigError, ValueError, OSError) as exc:
+        print(f"headless: {exc}", file=sys.stderr)
+        return 2
+    database.dispose()
+    print(json.dumps(summary, ensure_ascii=False, sort_keys=True), flush=True)
+    return 0
 
 
 def _add_probe(commands: argparse._SubParsersAction) -> None:
@@ -179,6 +255,7 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "probe": _run_probe,
         "simulate": _run_simulate,
         "axles": _run_axles,
+        "headless": _run_headless,
     }
 
 

@@ -229,6 +229,8 @@ class StreamSimulator(threading.Thread):
         self._restart_pacing = True
         self._received = bytearray()
         self._received_changed = threading.Condition(self._lock)
+        self._taken = 0  # frames taken from the iterators so far (paused ticks take none)
+        self._marks: list[tuple[int, threading.Event]] = []  # play(): set when taken >= n
         self.frames_sent = 0
         self.bytes_sent = 0
 
@@ -292,6 +294,29 @@ class StreamSimulator(threading.Thread):
         """Send these frames from now on (a truck drives on: new weights)."""
         with self._lock:
             self._frames = self._iterate(frames, repeat)
+            self._release_marks()
+
+    def play(self, frames: Iterable[bytes], *, then: Iterable[bytes] = ()) -> threading.Event:
+        """Send `frames` once, then `then` over and over (a truck crosses, then the empty
+        scale's zero again). The event is set once the last of `frames` has been written,
+        or when the sequence is replaced (`set_frames`, another `play`) or the simulator
+        stops, so a waiter never hangs on frames that will not be sent."""
+        frames = tuple(frames)
+        done = threading.Event()
+        with self._lock:
+            self._release_marks()
+            self._frames = itertools.chain(frames, self._iterate(then, True))
+            if frames:
+                self._marks.append((self._taken + len(frames), done))
+        if not frames:
+            done.set()
+        return done
+
+    def _release_marks(self) -> None:
+        # Called with the lock held: the played sequence is gone, nobody should wait on it.
+        marks, self._marks = self._marks, []
+        for _, event in marks:
+            event.set()
 
     def pause(self) -> None:
         """Stop sending frames (the indicator goes quiet); requests are still answered."""
@@ -326,6 +351,8 @@ class StreamSimulator(threading.Thread):
     def stop(self, timeout: float = 1.0) -> bool:
         """Stop sending and close the port or server; True when the thread has ended."""
         self._stopping.set()
+        with self._lock:
+            self._release_marks()
         if self.ident is not None and threading.current_thread() is not self:
             self.join(timeout)
         if not self.is_alive():
@@ -360,11 +387,16 @@ class StreamSimulator(threading.Thread):
             if self._paused:
                 return
             frames = list(itertools.islice(self._frames, count))
+            self._taken += len(frames)
+            due = [event for taken, event in self._marks if taken <= self._taken]
+            self._marks = [(taken, e) for taken, e in self._marks if taken > self._taken]
         if frames:
             chunk = b"".join(frames)
             self._sink.send(chunk)
             self.frames_sent += len(frames)
             self.bytes_sent += len(chunk)
+        for event in due:  # after the write: "played" means the bytes have gone out
+            event.set()
 
     def _serve(self, start: float, due_sent: int) -> None:
         """Wait for the next frame's time, answering what the app sends meanwhile."""

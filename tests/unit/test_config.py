@@ -704,3 +704,39 @@ def test_reference_documents_every_key():
         assert f"`{table.header}`" in text, table.header
         for field in table.fields:
             assert f"`{field.name}`" in text, f"{table.name}.{field.name}"
+
+
+SIGNALS_BASE = """
+[station]
+site_code = "410102210001"
+name = "站"
+
+[[lanes]]
+number = 1
+[lanes.signals.{step}]
+{body}
+"""
+
+
+def test_lane_signals_default_and_override():
+    cfg = parse_config(SIGNALS_BASE.format(step="over", body='sign = "{plate} 请卸载"'))
+    signals = cfg.lanes[0].signals
+    assert signals["over"].sign == "{plate} 请卸载" and signals["over"].light == "red"
+    assert signals["pass"] == config.DEFAULT_SIGNALS["pass"]
+
+
+@pytest.mark.parametrize(
+    ("step", "body", "message"),
+    [
+        ("over", 'barrier = "open"', "lanes[0].signals.over.barrier: the barrier opens only"),
+        ("pass", 'light = "blue"', "lanes[0].signals.pass.light: 'blue' is not allowed"),
+        ("pass", 'sign = "{weight}"', "unknown field {weight}"),
+        ("exit", 'sign = "x"', "lanes[0].signals.exit: unknown step 'exit'"),
+        ("idle", "colour = 1", "unknown key 'colour'"),
+    ],
+)
+def test_lane_signals_errors_name_the_key(step, body, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(SIGNALS_BASE.format(step=step, body=body))
+    assert message in str(caught.value)
+    assert caught.value.line is not None and caught.value.line >= 8

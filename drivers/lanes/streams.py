@@ -1,0 +1,76 @@
+"""Indicators on serial ports or device servers: a PortWorker each, its output as lane events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from drivers.lanes.axles import AxleScaleFeed
+from drivers.lanes.emit import Emitter
+from drivers.lanes.plan import Planned, StreamSpec
+from drivers.protocols import make
+from drivers.worker import PortWorker
+from station.domain.readings import DeviceStatus, WeightReading, WimVehicle
+
+
+class StreamDevice:
+    """One indicator: static platforms deliver every reading, axle scales vehicles too."""
+
+    def __init__(self, planned: Planned, emitter: Emitter) -> None:
+        spec = planned.spec
+        assert isinstance(spec, StreamSpec)
+        self.device_id = planned.device_id
+        self.lane = planned.lane
+        self._emitter = emitter
+        self.feed: AxleScaleFeed | None = None
+        if spec.axles is not None:
+            self.feed = AxleScaleFeed(
+                self.device_id,
+                spec.axles,
+                clock=emitter.clock,
+                on_reading=self._emit,
+                on_vehicle=self._emit,
+            )
+        self.worker = PortWorker(
+            self.device_id,
+            spec.settings,
+            make(planned.device.driver, **spec.protocol_options),
+            on_readings=self._readings,
+            on_status=self._status,
+            poll_interval_s=spec.poll_s,
+        )
+
+    def start(self) -> None:
+        self.worker.start()
+
+    def stop(self) -> None:
+        """Ask the worker to stop without waiting; `join` waits."""
+        self.worker.stop(timeout=0)
+
+    def join(self, timeout: float) -> None:
+        if self.worker.ident is not None:  # never started: a start-up that failed half-way
+            self.worker.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self.worker.is_alive()
+
+    @property
+    def connected(self) -> bool:
+        return self.worker.counters().port_open
+
+    # ------------------------------------------------------------------ worker thread
+
+    def _emit(self, event: WeightReading | WimVehicle) -> None:
+        self._emitter.emit(self.lane, event)
+
+    def _readings(self, batch: list[WeightReading]) -> None:
+        if self.feed is not None:
+            self.feed.readings(batch)
+            return
+        now = self._emitter.clock()  # one stamp per batch: they arrived together
+        for reading in batch:
+            self._emit(replace(reading, t_mono=now))
+
+    def _status(self, status: DeviceStatus) -> None:
+        self._emitter.emit(self.lane, replace(status, t_mono=self._emitter.clock()))
+        if self.feed is not None:
+            self.feed.stream_state(status.state)
