@@ -35,7 +35,7 @@ from drivers.axle_scale import (
     SegmenterConfig,
     VehicleEvent,
 )
-from drivers.lanes.plan import AxleSpec
+from drivers.lanes.specs import AxleSpec
 from station.domain.readings import DeviceState, WeightReading, WimVehicle
 from station.lanes.ports import Clock
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from drivers.cameras.listener import CameraListener, CameraRoute
 from drivers.lanes.emit import Emitter
-from drivers.lanes.plan import CameraSpec, Planned
+from drivers.lanes.specs import CameraSpec, Planned
 from station.domain.readings import DeviceState, PlateRead
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,8 @@ from drivers.lanes.loops import (
     WeightAdapter,
     WimAdapter,
 )
-from drivers.lanes.plan import CameraSpec, ModbusSpec, Planned, SignSpec, StreamSpec, plan_devices
+from drivers.lanes.plan import plan_devices
+from drivers.lanes.specs import CameraSpec, ModbusSpec, Planned, SignSpec, StreamSpec
 from drivers.lanes.streams import StreamDevice
 from drivers.modbus import ModbusBus, ModbusIoDriver, ModbusWeightDriver, ModbusWimDriver
 from drivers.modbus.maps import WeightMap, WimMap

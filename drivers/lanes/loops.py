@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from drivers.lanes.emit import Emitter
-from drivers.lanes.plan import IoSpec
+from drivers.lanes.specs import IoSpec
 from drivers.modbus import DriverError, ModbusIoDriver, ModbusWeightDriver, ModbusWimDriver
 from drivers.signs.onbon import (
     OnbonSign,

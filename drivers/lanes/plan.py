@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from drivers.axle_scale import DEFAULT_PLATFORM_LENGTH_M
 from drivers.cameras.digest import DigestCredentials
 from drivers.cameras.listener import DAHUA, DAHUA_PREFIX, VENDORS
+from drivers.lanes.specs import (
+    AxleSpec,
+    CameraSpec,
+    IoSpec,
+    ModbusLine,
+    ModbusSpec,
+    Planned,
+    SignSpec,
+    StreamSpec,
+)
 from drivers.modbus import MapError, load_map, parse_port, shipped_map
 from drivers.modbus.maps import AnyMap, IoMap, WeightMap, WimMap
 from drivers.protocols import PROTOCOLS, make
@@ -108,105 +117,16 @@ class Options:
                 self.fail(key, f"unknown option; allowed: {', '.join(allowed)}")
 
 
-# --------------------------------------------------------------------------- the plans
-
-
-@dataclass(frozen=True, slots=True)
-class AxleSpec:
-    rate_hz: int
-    platform_length_m: float
-    vehicle_gap_s: float
-    separator: str | None = None  # "loop" or "curtain" of an I/O module of the lane
-
-
-@dataclass(frozen=True, slots=True)
-class StreamSpec:
-    """An indicator read by a PortWorker."""
-
-    settings: PortSettings
-    protocol_options: Mapping[str, Any]
-    poll_s: float
-    axles: AxleSpec | None
-
-
-@dataclass(frozen=True, slots=True)
-class ModbusLine:
-    """How to open one Modbus port; every device on the port must agree on it."""
-
-    port: str
-    baudrate: int
-    bytesize: int
-    parity: str
-    stopbits: int
-    timeout_s: float
-
-    @property
-    def key(self) -> str:
-        return parse_port(self.port).key
-
-
-@dataclass(frozen=True, slots=True)
-class IoSpec:
-    """Channels of an I/O module; None where the device does not drive or report one."""
-
-    loop_input: int | None
-    curtain_input: int | None
-    light_output: int | None
-    barrier_output: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ModbusSpec:
-    line: ModbusLine
-    register_map: AnyMap
-    unit: int | None
-    poll_s: float
-    io: IoSpec | None
-
-
-@dataclass(frozen=True, slots=True)
-class CameraSpec:
-    vendor: str
-    host: str
-    port: int
-    path: str
-    source_ip: str
-    digest: DigestCredentials | None
-
-
-@dataclass(frozen=True, slots=True)
-class SignSpec:
-    host: str
-    port: int
-    address: int
-    width: int
-    height: int
-    timeout_s: float
-    ping_s: float
-
-
-Spec = StreamSpec | ModbusSpec | CameraSpec | SignSpec
-
-
-@dataclass(frozen=True, slots=True)
-class Planned:
-    """One device, checked: its lane, where it is in the configuration, what to start."""
-
-    lane: int
-    where: str  # "lanes[0].devices[1]"
-    device: DeviceConfig
-    spec: Spec
-
-    @property
-    def device_id(self) -> str:
-        return self.device.id
-
-
 # --------------------------------------------------------------------------- per driver
 
 _LINE_KEYS = ("baud", "bytesize", "parity", "stopbits")
-_SETTING_KEYS = {"baudrate": "options.baud", "bytesize": "options.bytesize"}
-_SETTING_KEYS |= {"parity": "options.parity", "stopbits": "options.stopbits", "port": "port"}
+# PortSettings names its bad field; the configuration key it came from is named instead.
+_SETTING_KEYS = {
+    "baudrate": "options.baud",
+    "bytesize": "options.bytesize",
+    "parity": "options.parity",
+    "stopbits": "options.stopbits",
+}
 
 
 def _line(options: Options) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from drivers.lanes.axles import AxleScaleFeed
 from drivers.lanes.emit import Emitter
-from drivers.lanes.plan import Planned, StreamSpec
+from drivers.lanes.specs import Planned, StreamSpec
 from drivers.protocols import make
 from drivers.worker import PortWorker
 from station.domain.readings import DeviceStatus, WeightReading, WimVehicle

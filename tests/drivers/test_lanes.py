@@ -16,7 +16,7 @@ from drivers.base import IndicatorValue
 from drivers.cameras.listener import DAHUA, HIKVISION
 from drivers.lanes import LaneDevices, open_devices
 from drivers.lanes.axles import AxleScaleFeed
-from drivers.lanes.plan import AxleSpec
+from drivers.lanes.specs import AxleSpec
 from drivers.modbus import shipped_map
 from drivers.modbus.sim import IoModuleSim, WeightTransmitterSim, WimControllerSim
 from drivers.protocols import encoder
@@ -465,6 +465,7 @@ def test_a_camera_port_in_use_is_retried_in_the_background() -> None:
         devices.close()
 
 
+# Never opened: every device below is refused before anything starts.
 IO_PORT = "tcp://127.0.0.1:502"
 
 
