@@ -33,6 +33,7 @@ from drivers.modbus.sim import IoModuleSim, WeightTransmitterSim, WimControllerS
 from drivers.sim.camera import CameraSimulator, PlateEvent
 from drivers.sim.indicator import (
     CONTINUOUS,
+    OUTPUT_RATE_HZ,
     POLLED,
     SimulatorConfigError,
     indicator_simulator,
@@ -79,7 +80,10 @@ def _indicator(device: DeviceSpec, seed: int) -> RunningSimulator:
         raise SimulatorConfigError(f"{device.id}: set options.sim_port to the simulator's end")
     if target.startswith("socket://"):
         target = "tcp://" + target.removeprefix("socket://")
-    sim = indicator_simulator(device.driver, target, kind=device.kind, seed=seed)
+    rate = device.options.get("rate_hz", OUTPUT_RATE_HZ)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= 2000:
+        raise SimulatorConfigError(f"{device.id}: options.rate_hz must be 1 to 2000, not {rate!r}")
+    sim = indicator_simulator(device.driver, target, kind=device.kind, seed=seed, rate_hz=rate)
     sim.start()
     return RunningSimulator(device.id, f"{device.driver} indicator on {target}", sim.stop)
 

@@ -278,7 +278,11 @@ class PortWorker(threading.Thread):
                 continue
             self._send(port, data)
         if now >= self._next_poll_t:
-            self._next_poll_t = now + self._poll_interval_s
+            # Keep the poll on its own grid, so the sample rate holds; after a stall (more
+            # than one period late) start again from now rather than firing a burst.
+            self._next_poll_t += self._poll_interval_s
+            if self._next_poll_t <= now:
+                self._next_poll_t = now + self._poll_interval_s
             request = self._protocol.poll_request()
             if request:
                 self._send(port, request)

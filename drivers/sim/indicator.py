@@ -41,18 +41,18 @@ def _idle(seconds: float, rate_hz: int) -> list[IndicatorValue]:
     return [IndicatorValue(weight_kg=0, stable=True, centre_of_zero=True)] * int(seconds * rate_hz)
 
 
-def axle_scale_values(seed: int, vehicles: int, cheat_share: float = 0.1) -> list[IndicatorValue]:
-    """Trucks crossing an axle scale one after another, zero between them."""
+def axle_scale_values(
+    seed: int, vehicles: int, cheat_share: float = 0.1, rate_hz: int = OUTPUT_RATE_HZ
+) -> list[IndicatorValue]:
+    """Trucks crossing an axle scale one after another, zero between them, at `rate_hz`."""
     rng = random.Random(seed)
     values: list[IndicatorValue] = []
     for index in range(vehicles):
         cheat = rng.choice(CHEATS) if rng.random() < cheat_share else None
         crossing = simulate(seed * 10_000 + index, cheat=cheat)
-        every = max(
-            1, round(len(crossing.samples) / max(1, crossing.samples[-1][0]) / OUTPUT_RATE_HZ)
-        )
+        every = max(1, round(len(crossing.samples) / max(1, crossing.samples[-1][0]) / rate_hz))
         values.extend(_values_from_samples(crossing.samples, every))
-        values.extend(_idle(3.0, OUTPUT_RATE_HZ))
+        values.extend(_idle(3.0, rate_hz))
     return values
 
 
@@ -80,15 +80,18 @@ class PolledReplies:
     """Answers MT-SICS and SMA requests with the weight the simulated truck puts on the scale
     at that moment (the value sequence advances at the output rate, request or not)."""
 
-    def __init__(self, protocol: str, values: list[IndicatorValue]) -> None:
+    def __init__(
+        self, protocol: str, values: list[IndicatorValue], rate_hz: int = OUTPUT_RATE_HZ
+    ) -> None:
         self._protocol = protocol
+        self._rate_hz = rate_hz
         self._encode = encoder(protocol)
         self._values = values
         self._started = time.monotonic()
         self._pending = b""
 
     def current(self) -> IndicatorValue:
-        step = int((time.monotonic() - self._started) * OUTPUT_RATE_HZ)
+        step = int((time.monotonic() - self._started) * self._rate_hz)
         return self._values[step % len(self._values)]
 
     def __call__(self, data: bytes) -> bytes | None:
@@ -117,7 +120,13 @@ def frames_for(protocol: str, values: Iterable[IndicatorValue]) -> list[bytes]:
 
 
 def indicator_simulator(
-    protocol: str, target: str, *, kind: str, seed: int = 1, vehicles: int = 20
+    protocol: str,
+    target: str,
+    *,
+    kind: str,
+    seed: int = 1,
+    vehicles: int = 20,
+    rate_hz: int = OUTPUT_RATE_HZ,
 ) -> StreamSimulator:
     """Build (not start) a simulator for `kind` "axle_scale" or "scale" writing to `target`.
 
@@ -125,21 +134,20 @@ def indicator_simulator(
     or a serial port (the simulator's end of a pty pair or null-modem cable).
     """
     if kind == "axle_scale":
-        values = axle_scale_values(seed, vehicles)
+        values = axle_scale_values(seed, vehicles, rate_hz=rate_hz)
     else:
         values = platform_values(seed, vehicles)
+        rate_hz = OUTPUT_RATE_HZ  # the platform's timeline is written at the output rate
     respond: PolledReplies | None = None
     if protocol in POLLED:
         frames: list[bytes] = []
-        respond = PolledReplies(protocol, values)
+        respond = PolledReplies(protocol, values, rate_hz)
     else:
         frames = frames_for(protocol, values)
     if target.startswith(("tcp://", "socket://")):
         host, _, port = target.split("://", 1)[1].rpartition(":")
         return StreamSimulator.on_tcp(
-            frames, host=host or "127.0.0.1", port=int(port), rate_hz=OUTPUT_RATE_HZ,
+            frames, host=host or "127.0.0.1", port=int(port), rate_hz=rate_hz,
             respond=respond,
         )  # fmt: skip
-    return StreamSimulator.on_port(
-        PortSettings(target), frames, rate_hz=OUTPUT_RATE_HZ, respond=respond
-    )
+    return StreamSimulator.on_port(PortSettings(target), frames, rate_hz=rate_hz, respond=respond)
