@@ -280,6 +280,21 @@ class StationRuntime:
         self._call(lambda: self.tally.case_state.__setitem__(case_id, info.result or "OPEN"))
         return info
 
+    def void(self, check_no: str, reason: str, *, approver: str) -> None:
+        """Withdraw a weighing (and its case's CLOSE): VOID records, never a deletion."""
+        with self._database.transaction() as session:
+            case = cases.cases_for(session, check_no)
+            cases.void_check(
+                session,
+                site_code=self.config.station.site_code,
+                check_no=check_no,
+                reason=reason,
+                approver=approver,
+                moment=beijing_now(),
+            )
+        if case is not None:
+            self._call(lambda: self.tally.case_state.__setitem__(case.id, "VOIDED"))
+
     def add_watch(self, plate: str, reason: str, *, actor: str) -> None:
         add_watch(self, plate, reason, actor)
 
