@@ -139,3 +139,47 @@ def journal_completes(journal: Path) -> int:
 def test_bad_arguments_are_refused(tmp_path: Path, bad: str):
     done = run_main(user_env(tmp_path), "headless", "--simulate", bad)
     assert done.returncode == 2 and "must be" in done.stderr
+
+
+def test_static_platform_on_a_serial_pty_pair(tmp_path: Path):
+    """The re-weighing platform on a serial line (a socat pty pair), the rest on loopback."""
+    from tests.drivers.transport.conftest import SOCAT, PtyPair
+
+    if SOCAT is None:
+        pytest.skip("socat is not installed (apt-get install socat)")
+    pair = PtyPair(tmp_path)
+    pair.plug()
+    try:
+        config_path = station_config(tmp_path)
+        text = config_path.read_text(encoding="utf-8")
+        start = text.index('id = "lane2-platform"')
+        port_line = text.index("port = ", start)
+        end = text.index("\n", port_line)
+        simulate_end = text.index("simulate = true", end) + len("simulate = true")
+        text = (
+            text[:port_line]
+            + f'port = "{pair.app}"'
+            + text[end:simulate_end]
+            + f'\n[lanes.devices.options]\nsim_port = "{pair.device}"'
+            + text[simulate_end:]
+        )
+        config_path.write_text(text, encoding="utf-8")
+        env = user_env(tmp_path)
+        vehicles, seed = 12, 2
+        done = run_main(
+            env, "headless", "--config", str(config_path), "--simulate",
+            "--vehicles", str(vehicles), "--speedup", SPEEDUP, "--seed", str(seed),
+            timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        config = parse_config(text, config_path)
+        truth = expected_summary(plan_traffic(seed=seed, vehicles=vehicles, lanes=config.lanes))
+        assert any(
+            not visit.first
+            for visit in plan_traffic(seed=seed, vehicles=vehicles, lanes=config.lanes)
+        )
+        assert (summary["weighings"], summary["over"]) == (truth["weighings"], truth["over"])
+        assert summary["cases"] == {result: n for result, n in truth["cases"].items() if n}
+    finally:
+        pair.unplug()
