@@ -25,9 +25,19 @@ SUSPECT_FLAGS = frozenset(
         "UNSTABLE",
     }
 )
+# The load may include a second vehicle: a weight over the limit cannot be pinned on one
+# vehicle (no case; weigh again), while a weight within the limit is within it for each.
+MERGED_FLAGS = frozenset({"FOLLOWING_VEHICLE", "TWO_VEHICLES"})
 # Flags that stop a lane from issuing enforcement output (cases, unload notices): the scale
 # is not legally verified or not checked today, or the axle layout was a guess.
 GATE_FLAGS = ("NO_CERTIFICATE", "CERT_EXPIRED", "NO_SCALE_CHECK", "AXLES_ASSUMED")
+
+
+def enforceable(flags: set[str] | frozenset[str], is_over: bool) -> bool:
+    """Whether a weighing may open or close a case and issue a notice."""
+    if flags.intersection(GATE_FLAGS):
+        return False
+    return not (is_over and flags.intersection(MERGED_FLAGS))
 
 
 @dataclass(frozen=True, slots=True)

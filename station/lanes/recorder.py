@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from station.domain.limits import LimitBook, Verdict
 from station.domain.readings import PlatePicture
 from station.domain.records import UNREAD_PLATE, PictureRef, PictureType
-from station.lanes.capture import GATE_FLAGS, Capture, Outcome
+from station.lanes.capture import Capture, Outcome, enforceable
 from station.lanes.settings import LaneSettings
 from station.services.recording import Observed, WeighingContext, stage_observed
 from station.storage import cases, checks, journal
@@ -150,9 +150,8 @@ class LaneRecorder:
             journal.finish_attempt(
                 session, capture.attempt_id, check_no=committed.check_no, moment=moment
             )
-            enforce = not flags.intersection(GATE_FLAGS)
             touched = None
-            if enforce:
+            if enforceable(flags, verdict.is_over):
                 touched = self._case_change(session, settings.number, case, committed, observed)
         return _outcome(committed.check_no, observed, case, touched)
 

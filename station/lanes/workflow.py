@@ -30,7 +30,14 @@ from station.domain.readings import (
     WimVehicle,
 )
 from station.domain.vehicle import Vehicle
-from station.lanes.capture import GATE_FLAGS, SUSPECT_FLAGS, Capture, Outcome, Recorder
+from station.lanes.capture import (
+    GATE_FLAGS,
+    MERGED_FLAGS,
+    SUSPECT_FLAGS,
+    Capture,
+    Outcome,
+    Recorder,
+)
 from station.lanes.notices import (
     AxlesNeeded,
     DeviceChanged,
@@ -490,18 +497,28 @@ class LaneWorkflow:
             log.exception("lane %s: setting signals for %s failed", self.settings.number, step)
 
 
+def _listed(flags: tuple[str, ...], wanted: frozenset[str] | tuple[str, ...]) -> str:
+    return ",".join(sorted(set(flags).intersection(wanted)))
+
+
+# In order: the first rule that applies decides. Each is (applies, step, reason prefix, flags
+# named in the reason).
+_RULES: tuple[tuple[Callable[[Outcome], bool], str, str, frozenset[str]], ...] = (
+    (lambda o: bool(set(o.flags) & set(GATE_FLAGS)), "hold", "不能执法，需人工处理",
+     frozenset(GATE_FLAGS)),
+    (lambda o: o.is_over and bool(MERGED_FLAGS & set(o.flags)), "hold",
+     "疑似多车同时上磅，请重新称重", MERGED_FLAGS),
+    (lambda o: o.is_over, "over", "", frozenset()),
+    (lambda o: "NO_PLATE" in o.flags, "hold", "车牌未识别", frozenset()),
+    (lambda o: "WATCHLIST" in o.flags, "hold", "布控车辆", frozenset()),
+    (lambda o: bool(SUSPECT_FLAGS & set(o.flags)), "hold", "称重异常，需复核", SUSPECT_FLAGS),
+)  # fmt: skip
+
+
 def decide(outcome: Outcome) -> tuple[str, str]:
     """Which step a recorded weighing leaves the lane in, and why when it holds."""
-    gate = [flag for flag in outcome.flags if flag in GATE_FLAGS]
-    if gate:
-        return "hold", "不能执法，需人工处理 (" + ",".join(gate) + ")"
-    if outcome.is_over:
-        return "over", ""
-    if "NO_PLATE" in outcome.flags:
-        return "hold", "车牌未识别"
-    if "WATCHLIST" in outcome.flags:
-        return "hold", "布控车辆"
-    suspect = sorted(SUSPECT_FLAGS.intersection(outcome.flags))
-    if suspect:
-        return "hold", "称重异常，需复核 (" + ",".join(suspect) + ")"
+    for applies, step, reason, named in _RULES:
+        if applies(outcome):
+            listed = _listed(outcome.flags, named)
+            return step, f"{reason} ({listed})" if listed else reason
     return "pass", ""

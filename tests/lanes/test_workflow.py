@@ -276,3 +276,11 @@ def test_operator_closes_a_case_as_police(rig):
     assert info.result == "POLICE"
     assert records(rig, "CLOSE")[0]["result"] == "POLICE"
     verified(rig)
+
+
+def test_over_the_limit_with_a_following_vehicle_opens_no_case(rig):
+    done = weigh(rig, "豫A70707", OVER_2, flags=("FOLLOWING_VEHICLE",))
+    assert done.is_over and done.step == "hold" and done.case_id is None
+    assert "重新称重" in done.reason
+    legal = weigh(rig, "豫A70708", LEGAL_2, flags=("FOLLOWING_VEHICLE",))
+    assert legal.case_result == "NOT_OVER" and legal.step == "hold"
