@@ -1201,6 +1201,7 @@ DEMO_LANES: tuple[dict[str, Any], ...] = (
                 "yaohua-tf0",
                 "socket://127.0.0.1:47011",
                 rate_hz=100,
+                separator="loop",
             ),
             _sim_device("lane1-camera", "camera", "hikvision", "http://127.0.0.1:47080/anpr/lane1"),
             _sim_device("lane1-io", "io", "modbus-io", "tcp://127.0.0.1:47502", map="adam-6050"),

@@ -41,7 +41,7 @@ from station.config import LaneConfig
 
 log = logging.getLogger(__name__)
 
-IO_HOLD_REAL_S = 0.2  # an input state lasts at least this long: a 50-100 ms poll must see it
+IO_HOLD_REAL_S = 0.12  # an input state lasts at least this long: a 50-100 ms poll must see it
 CAMERA_RETRY_S = 5.0  # a camera re-sends this long while the station's listener is not up
 CAMERA_RETRY_DELAY_S = 0.2
 CAMERA_TIMEOUT_S = 2.0
