@@ -184,7 +184,7 @@ def _stream(device: DeviceConfig, options: Options, where: str) -> StreamSpec:
         # The worker asks only between reads, and a read waits up to the port's timeout for
         # bytes that will not come before the next request: keep it within half a poll.
         settings = dataclasses.replace(settings, timeout_s=poll_s / 2)
-    return StreamSpec(settings, protocol_options, poll_s, axles)
+    return StreamSpec(settings, protocol_options, poll_s, axles, rate)
 
 
 def _register_map(options: Options, driver: str) -> AnyMap:

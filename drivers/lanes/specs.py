@@ -29,6 +29,7 @@ class StreamSpec:
     protocol_options: Mapping[str, Any]
     poll_s: float
     axles: AxleSpec | None
+    rate_hz: int = 25  # the indicator's output rate: readings of one batch are spread by it
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ class StreamDevice:
         self.device_id = planned.device_id
         self.lane = planned.lane
         self._emitter = emitter
+        self._rate_hz = spec.rate_hz
+        self._last_t = float("-inf")
         self.feed: AxleScaleFeed | None = None
         if spec.axles is not None:
             self.feed = AxleScaleFeed(
@@ -66,9 +68,16 @@ class StreamDevice:
         if self.feed is not None:
             self.feed.readings(batch)
             return
-        now = self._emitter.clock()  # one stamp per batch: they arrived together
-        for reading in batch:
-            self._emit(replace(reading, t_mono=now))
+        # A batch holds everything read since the last one (about 50 ms of real time, which
+        # is seconds of a sped-up simulation); the indicator sent them at its output rate,
+        # so they are stamped back from now at that rate, never before the previous one.
+        now = self._emitter.clock()
+        step = 1.0 / self._rate_hz
+        last = len(batch) - 1
+        for index, reading in enumerate(batch):
+            stamp = max(now - (last - index) * step, self._last_t + 1e-6)
+            self._last_t = stamp
+            self._emit(replace(reading, t_mono=stamp))
 
     def _status(self, status: DeviceStatus) -> None:
         self._emitter.emit(self.lane, replace(status, t_mono=self._emitter.clock()))

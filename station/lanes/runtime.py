@@ -45,7 +45,9 @@ class Tally:
     weighings: int = 0
     over: int = 0
     flags: Counter[str] = field(default_factory=Counter)
-    case_state: dict[int, str] = field(default_factory=dict)  # case id -> result or OPEN
+    # Only open cases are remembered (a station runs for years); an ended case is counted.
+    open_cases: set[int] = field(default_factory=set)
+    ended: Counter[str] = field(default_factory=Counter)
     overrides: int = 0
     interrupted: int = 0
 
@@ -55,12 +57,27 @@ class Tally:
             self.over += notice.is_over
             self.flags.update(notice.flags)
             if notice.case_id is not None:
-                self.case_state[notice.case_id] = notice.case_result or "OPEN"
+                self.case_changed(notice.case_id, notice.case_result or "OPEN")
         elif isinstance(notice, Released) and notice.override:
             self.overrides += 1
 
+    def case_changed(self, case_id: int, state: str, previous: str | None = None) -> None:
+        """A case of this run is open (`OPEN`) or ended with `state` (a result, VOIDED);
+        `previous` is the result it had ended with before (a void of a closed case)."""
+        if previous and previous != "OPEN" and self.ended[previous] > 0:
+            self.ended[previous] -= 1
+            self.ended += Counter()  # drop results counted down to zero
+        if state == "OPEN":
+            self.open_cases.add(case_id)
+            return
+        self.open_cases.discard(case_id)
+        self.ended[state] += 1
+
     def cases(self) -> dict[str, int]:
-        return dict(sorted(Counter(self.case_state.values()).items()))
+        counts = Counter(self.ended)
+        if self.open_cases:
+            counts["OPEN"] = len(self.open_cases)
+        return dict(sorted(counts.items()))
 
 
 @dataclass(frozen=True)
@@ -277,7 +294,7 @@ class StationRuntime:
                 moment=beijing_now(),
                 permit_no=permit_no,
             )
-        self._call(lambda: self.tally.case_state.__setitem__(case_id, info.result or "OPEN"))
+        self._call(lambda: self.tally.case_changed(case_id, info.result or "OPEN"))
         return info
 
     def void(self, check_no: str, reason: str, *, approver: str) -> None:
@@ -293,7 +310,8 @@ class StationRuntime:
                 moment=beijing_now(),
             )
         if case is not None:
-            self._call(lambda: self.tally.case_state.__setitem__(case.id, "VOIDED"))
+            previous = case.result or case.status
+            self._call(lambda: self.tally.case_changed(case.id, "VOIDED", previous))
 
     def add_watch(self, plate: str, reason: str, *, actor: str) -> None:
         add_watch(self, plate, reason, actor)

@@ -131,3 +131,17 @@ def test_stop_records_a_weighed_vehicle_still_waiting_for_its_plate(runtime):
     time.sleep(0.3)
     runtime.stop()
     assert runtime.tally.weighings == 1 and runtime.tally.flags["NO_PLATE"] == 1
+
+
+def test_the_tally_keeps_only_open_cases():
+    from station.lanes.runtime import Tally
+
+    tally = Tally()
+    for case_id in range(1000):
+        tally.case_changed(case_id, "NOT_OVER")
+    tally.case_changed(5000, "OPEN")
+    tally.case_changed(5001, "OPEN")
+    tally.case_changed(5000, "UNLOADED")
+    tally.case_changed(7, "VOIDED", previous="NOT_OVER")
+    assert tally.open_cases == {5001}
+    assert tally.cases() == {"NOT_OVER": 999, "OPEN": 1, "UNLOADED": 1, "VOIDED": 1}
