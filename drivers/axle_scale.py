@@ -138,7 +138,8 @@ class AxleResult:
             for a, s in zip(self.axles, spacings, strict=True)
         )
         speed = 0 if self.speed_kmh is None else round_half_up(self.speed_kmh * 10)
-        return WimVehicle(device_id, vehicle_counter, axles, speed, t_mono, self.flags)
+        flags = tuple(str(flag) for flag in self.flags)  # plain strings past the drivers
+        return WimVehicle(device_id, vehicle_counter, axles, speed, t_mono, flags)
 
 
 @dataclass(frozen=True, slots=True)
