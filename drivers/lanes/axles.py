@@ -88,6 +88,8 @@ class AxleScaleFeed:
         self._lock = threading.Lock()
         self._separator: tuple[bool, float] | None = None
         self._end: tuple[int, float] | None = None  # end at (sample index, monotonic time)
+        self._occupied = False  # the separator's last state
+        self._cut_until: int | None = None  # a passage starting before this sample is a rest
 
     def _new_segmenter(self) -> AxleSegmenter:
         length = self.spec.platform_length_m
@@ -110,6 +112,9 @@ class AxleScaleFeed:
         """The port's state changed; OFFLINE or STALE means samples stopped coming."""
         if state not in (DeviceState.OFFLINE, DeviceState.STALE):
             return
+        # A vehicle on the scale or the loop when the stream broke: what comes after the
+        # gap may be the rest of it (its first axles lost), so that passage is flagged too.
+        vehicle_on = self._first_above is not None or self._occupied
         if self._first_above is not None:
             for event in self._segmenter.finish():
                 if isinstance(event, VehicleEvent):
@@ -119,6 +124,8 @@ class AxleScaleFeed:
         self._segmenter = self._new_segmenter()
         self._ring.clear()
         self._first_above, self._axles, self._end = None, 0, None
+        if vehicle_on:
+            self._cut_until = self._seen + round(self.spec.vehicle_gap_s * self.spec.rate_hz)
 
     # ------------------------------------------------------------------ internals
 
@@ -128,6 +135,9 @@ class AxleScaleFeed:
         if edge is None:
             return
         gone, at = edge
+        self._occupied = not gone
+        if gone and self._first_above is None:
+            self._cut_until = None  # the vehicle left before any more of it was weighed
         # Occupied again before the end was due (the gap between tractor and trailer):
         # the same vehicle goes on.
         grace = self.config.release_samples + self.config.pre_roll_samples
@@ -177,6 +187,9 @@ class AxleScaleFeed:
 
     def _vehicle(self, result: AxleResult) -> None:
         trace = self._trace()
+        cut, self._cut_until = self._cut_until, None
+        if cut is not None and self._first_above is not None and self._first_above < cut:
+            result = _with_partial(result)
         self._first_above, self._axles = None, 0
         if not result.axles:
             log.info("%s: a passage without a whole axle (flags %s)", self.device_id, result.flags)

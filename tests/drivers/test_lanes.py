@@ -536,3 +536,21 @@ def test_a_stream_lost_mid_passage_gives_a_partial_vehicle() -> None:
     feed.stream_state(DeviceState.OFFLINE)
     assert len(vehicles) == 1 and Flag.PARTIAL_ON_PLATFORM in vehicles[0].flags
     assert 0 < len(vehicles[0].axles) < len(run.truck.loads_kg)
+
+
+def test_the_rest_of_a_vehicle_after_a_stream_break_is_flagged_partial() -> None:
+    run = crossing()
+    samples = [kg for _, kg in run.samples]
+    # The break comes between two axles: the platform is empty when the stream returns.
+    gaps = [i for i in range(len(samples) // 3, len(samples)) if samples[i] < 50]
+    cut = gaps[len(gaps) // 2]
+    feed, vehicles = feed_samples([0] * 60 + samples[:cut])
+    feed.stream_state(DeviceState.STALE)
+    assert len(vehicles) == 1 and Flag.PARTIAL_ON_PLATFORM in vehicles[0].flags
+    for kg in samples[cut:] + [0] * (RATE_HZ * 4):
+        feed.readings([WeightReading("axles", kg, False, 0.0)])
+    assert len(vehicles) == 2 and Flag.PARTIAL_ON_PLATFORM in vehicles[1].flags
+    assert len(vehicles[0].axles) + len(vehicles[1].axles) == len(run.truck.loads_kg)
+    for kg in [0] * 60 + samples + [0] * (RATE_HZ * 4):
+        feed.readings([WeightReading("axles", kg, False, 0.0)])
+    assert len(vehicles) == 3 and Flag.PARTIAL_ON_PLATFORM not in vehicles[2].flags
