@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 from drivers.sim.traffic import TrafficRig, Visit, plan_traffic, watchlist_plates
 from station.config import LaneConfig, WorkflowSection
+from station.domain.axles import axle_group_codes
+from station.domain.classify import vehicle_from_axles
 from station.domain.records import CaseResult
 from station.lanes.notices import AxlesNeeded, Notice, PlateNeeded, WeighingCompleted
 
@@ -89,15 +91,9 @@ class Journal:
 
 def axle_type_of(visit: Visit) -> str:
     """The axle-group codes of a simulated truck, as an operator reads them off the truck."""
-    spacings = list(visit.truck.spacings_m)
-    codes, index = ["1"], 1
-    while index < len(spacings) + 1:
-        size = 1
-        while index + size - 1 < len(spacings) and spacings[index + size - 1] < 1.8 and size < 3:
-            size += 1
-        codes.append({1: "2", 2: "5", 3: "7"}[size])
-        index += size
-    return "".join(codes)
+    spacings = [round(metres * 1000) for metres in visit.truck.spacings_m]
+    vehicle = vehicle_from_axles(list(visit.truck.loads_kg), spacings)
+    return axle_group_codes(vehicle.axles)[1]
 
 
 class SimulatedTraffic:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from station.config import StationConfig
 from station.lanes.ports import Clock, OpenDevices
 from station.lanes.runtime import StationRuntime
+from station.lanes.settings import WEIGHING_KINDS
 from station.storage.database import Database
 from station.storage.scales import (
     Certificate,
@@ -23,7 +24,6 @@ from station.timeutil import beijing_now
 log = logging.getLogger(__name__)
 
 SIMULATED_CERTIFICATE_DAYS = 365
-WEIGHING_KINDS = ("axle_scale", "scale", "wim")
 
 
 class Simulation(Protocol):

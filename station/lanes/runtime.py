@@ -314,7 +314,10 @@ class StationRuntime:
             self._call(lambda: self.tally.case_changed(case.id, "VOIDED", previous))
 
     def add_watch(self, plate: str, reason: str, *, actor: str) -> None:
-        add_watch(self, plate, reason, actor)
+        """Put a plate on the station's watchlist (the province's list arrives the same way)."""
+        checks.add_watch(
+            self._database, plate_num=plate, reason=reason, actor=actor, moment=beijing_now()
+        )
 
     def summary(self, vehicles: int | None = None) -> dict[str, Any]:
         """The headless JSON summary of this run."""
@@ -332,10 +335,3 @@ class StationRuntime:
             }
 
         return self._call(collect)
-
-
-def add_watch(runtime: StationRuntime, plate: str, reason: str, actor: str) -> None:
-    """Put a plate on the station's watchlist (the province's list arrives the same way)."""
-    checks.add_watch(
-        runtime.database, plate_num=plate, reason=reason, actor=actor, moment=beijing_now()
-    )

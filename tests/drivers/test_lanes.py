@@ -35,6 +35,7 @@ from station.domain.readings import (
     WimVehicle,
 )
 from station.lanes.ports import DeviceEvent, NoOutputs
+from tests.support.ports import free_port
 
 RATE_HZ = 25
 FAST = 20  # the second axle scale streams the same crossing 20 times faster
@@ -44,12 +45,6 @@ CLOCK_OFFSET = 1e9  # events stamped by the station's clock, not time.monotonic(
 
 def clock() -> float:
     return time.monotonic() + CLOCK_OFFSET
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def device(device_id: str, kind: str, driver: str, port: str, **options: object) -> DeviceConfig:

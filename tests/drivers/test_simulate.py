@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import socket
 import subprocess
 import sys
 import time
@@ -21,14 +20,9 @@ from drivers.simulate import DeviceSpec, RunningSimulator, start_simulators, sto
 from drivers.transport import PortSettings
 from drivers.worker import PortWorker
 from station.domain.readings import PlateRead, WeightReading
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

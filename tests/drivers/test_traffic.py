@@ -38,15 +38,10 @@ from drivers.transport import PortSettings
 from drivers.worker import PortWorker
 from station.config import LaneConfig, parse_config
 from station.domain.readings import WeightReading
+from tests.support.ports import free_port
 
 PLATE = re.compile(r"^[\u4e00-\u9fff][A-HJ-NP-Z][A-HJ-NP-Z0-9]{5}$")
 AXLE_RATE_HZ = 25  # the axle scale's default output rate (options.rate_hz)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def device(device_id: str, kind: str, driver: str, port: str, **options: object) -> str:

@@ -35,7 +35,7 @@ CONFIG = """
 [station]
 site_code = "410102210001"
 name = "测试站"
-
+{storage}
 [workflow]
 plate_wait_ms = 2000
 stable_ms = 1000
@@ -146,7 +146,7 @@ class Rig:
 
 
 def make_rig(tmp_path: Path, workflow: str = "", cert_days: int = 200) -> Rig:
-    config = parse_config(CONFIG.format(workflow=workflow), tmp_path / "station.toml")
+    config = parse_config(CONFIG.format(workflow=workflow, storage=""), tmp_path / "station.toml")
     database, _ = open_database(f"sqlite:///{tmp_path / 'station.sqlite3'}")
     store = PictureStore(tmp_path / "pictures")
     for scale in ("axle", "platform"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,24 +18,15 @@ import pytest
 from drivers.sim.traffic import expected_summary, plan_traffic
 from station.config import demo_config_text, parse_config
 from tests.support.cli import ROOT, run_main, user_env
+from tests.support.ports import with_free_ports
 
-DEMO_PORTS = (47011, 47012, 47080, 47502, 47005)
 SPEEDUP = "20"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def station_config(tmp_path: Path) -> Path:
     """The demo station with every simulated device on a free loopback port."""
-    text = demo_config_text()
-    for port in DEMO_PORTS:
-        text = text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{free_port()}")
     path = tmp_path / "station.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(with_free_ports(demo_config_text()), encoding="utf-8")
     return path
 
 

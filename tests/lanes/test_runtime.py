@@ -52,9 +52,8 @@ class Devices:
 
 @pytest.fixture
 def runtime(tmp_path: Path):
-    text = CONFIG.format(workflow="").replace(
-        "[workflow]", f'[storage]\ndata_dir = "{tmp_path.as_posix()}"\n\n[workflow]'
-    )
+    storage = f'[storage]\ndata_dir = "{tmp_path.as_posix()}"\n'
+    text = CONFIG.format(workflow="", storage=storage)
     config = parse_config(text, tmp_path / "station.toml")
     database, _ = open_database(f"sqlite:///{tmp_path / 'station.sqlite3'}")
     until = beijing_now().date().replace(year=beijing_now().year + 1)
