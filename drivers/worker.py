@@ -2,8 +2,9 @@
 
 The worker owns its port for its whole life: it opens it on its own thread, is the only
 thread that reads or writes it, and closes it. Other threads talk to it through
-`write()` (queued commands), `counters()` (a frozen snapshot) and `stop()`. Results leave
-through two callbacks, called on the worker thread:
+`write()` (queued commands), `counters()` (a frozen snapshot), `reconnect()` and `stop()`.
+Given a `frame_log`, it logs its traffic there for the diagnostics screen
+(drivers.diagnostics). Results leave through two callbacks, called on the worker thread:
 
 - `on_readings(list[WeightReading])`, at most about every `batch_interval_s` (never per byte);
 - `on_status(DeviceStatus)`, when the state changes:
@@ -27,6 +28,7 @@ from typing import Literal
 import serial
 
 from drivers.base import IndicatorValue, StreamProtocol
+from drivers.diagnostics import FrameLog, StreamCapture
 from drivers.transport import (
     Backoff,
     PortSettings,
@@ -63,7 +65,8 @@ class DeviceCounters:
     format_errors: int = 0
     resyncs: int = 0
     discarded_bytes: int = 0
-    reconnects: int = 0
+    reconnects: int = 0  # re-opens after the first, whatever the cause
+    reconnect_requests: int = 0  # reconnect() calls
     last_error: str = ""
     last_error_t: float | None = None  # time.monotonic() of last_error
     last_value_t: float | None = None  # time.monotonic() of the last valid value
@@ -99,6 +102,7 @@ class PortWorker(threading.Thread):
         command_ttl_s: float = 1.0,
         reopen_after_silence_s: float | Literal["auto"] | None = "auto",
         reconnect: ReconnectPolicy | None = None,
+        frame_log: FrameLog | None = None,
     ) -> None:
         super().__init__(name=f"port-{device_id}", daemon=True)
         for name, value in (
@@ -125,8 +129,11 @@ class PortWorker(threading.Thread):
         self._reopen_after_silence_s = reopen_after_silence_s
 
         self._stopping = threading.Event()
-        # The stop flag doubles as the backoff's sleep, so stop() cuts a reconnect wait short.
-        self._backoff = Backoff(reconnect or ReconnectPolicy(), sleep=self._stopping.wait)
+        self._reopen = threading.Event()  # reconnect() asked: close and open again
+        # The backoff sleeps on this, so stop() and reconnect() cut a reconnect wait short.
+        self._wake = threading.Event()
+        self._backoff = Backoff(reconnect or ReconnectPolicy(), sleep=self._pause)
+        self._capture = StreamCapture(frame_log) if frame_log is not None else None
         self._commands: queue.SimpleQueue[tuple[float, bytes]] = queue.SimpleQueue()
         # Guards the port reference: stop() may only cancel a read on a port that is not being
         # closed, or the cancel could hit a reused file descriptor.
@@ -139,11 +146,13 @@ class PortWorker(threading.Thread):
         self._bytes_in = 0
         self._bytes_out = 0
         self._reconnects = 0
+        self._reconnect_requests = 0
         self._opened_once = False
         self._last_error = ""
         self._last_error_t: float | None = None
         self._last_value_t: float | None = None
         self._protocol_errors_seen = 0
+        self._discarded_seen = 0
         self._cpu_s = 0.0
         self._callback_error = ""
         self._last_failure = ""
@@ -177,6 +186,7 @@ class PortWorker(threading.Thread):
                 resyncs=stats.resyncs,
                 discarded_bytes=stats.discarded_bytes,
                 reconnects=self._reconnects,
+                reconnect_requests=self._reconnect_requests,
                 last_error=self._last_error,
                 last_error_t=self._last_error_t,
                 last_value_t=self._last_value_t,
@@ -194,6 +204,18 @@ class PortWorker(threading.Thread):
         if data:
             self._commands.put((time.monotonic(), bytes(data)))
 
+    def reconnect(self) -> None:
+        """Close the port and open it again, on the worker thread; returns at once.
+
+        A wait between failed attempts is cut short. Counted in `reconnect_requests` now, and
+        in `reconnects` once the port is open again.
+        """
+        with self._lock:
+            self._reconnect_requests += 1
+        self._reopen.set()
+        self._wake.set()
+        self._interrupt()
+
     def stop(self, timeout: float = 1.0) -> bool:
         """Stop reading and close the port; True when the thread has ended within `timeout`.
 
@@ -201,13 +223,17 @@ class PortWorker(threading.Thread):
         its own once the open returns.
         """
         self._stopping.set()
-        with self._port_lock:
-            if self._port is not None:
-                interrupt(self._port)
+        self._wake.set()
+        self._interrupt()
         if self.ident is None or threading.current_thread() is self:
             return not self.is_alive()
         self.join(timeout)
         return not self.is_alive()
+
+    def _interrupt(self) -> None:
+        with self._port_lock:
+            if self._port is not None:
+                interrupt(self._port)
 
     # ------------------------------------------------------------------ worker thread
 
@@ -234,8 +260,16 @@ class PortWorker(threading.Thread):
         if failed and not self._stopping.is_set():
             self._backoff.wait()
 
+    def _pause(self, seconds: float) -> None:
+        """The backoff's sleep: ends early on stop() or reconnect()."""
+        self._wake.wait(seconds)
+        self._wake.clear()
+
     def _connect(self) -> serial.SerialBase:
         port = open_port(self.settings)
+        # A reconnect asked for before this open is served by it.
+        self._reopen.clear()
+        self._wake.clear()
         with self._port_lock:
             self._port = port
         self._last_failure = ""
@@ -258,6 +292,9 @@ class PortWorker(threading.Thread):
 
     def _pump(self, port: serial.SerialBase) -> None:
         while not self._stopping.is_set():
+            if self._reopen.is_set():
+                self._record_error(f"{self.settings.describe()}: reconnect asked; reopening")
+                return
             self._send_due(port, time.monotonic())
             data = read_some(port)
             now = time.monotonic()
@@ -291,8 +328,11 @@ class PortWorker(threading.Thread):
         written = port.write(data)
         with self._lock:
             self._bytes_out += written if isinstance(written, int) else len(data)
+        if self._capture is not None:
+            self._capture.sent(data, time.monotonic())
 
     def _take(self, data: bytes, now: float) -> None:
+        rejected = ""
         with self._lock:
             self._bytes_in += len(data)
             values = self._protocol.feed(data)
@@ -301,9 +341,17 @@ class PortWorker(threading.Thread):
             if errors != self._protocol_errors_seen:
                 self._protocol_errors_seen = errors
                 self._last_error, self._last_error_t = stats.last_error, now
+                rejected = stats.last_error
+            discarded = stats.discarded_bytes != self._discarded_seen
+            self._discarded_seen = stats.discarded_bytes
             if values:
                 self._last_value_t = now
         self._last_byte_t = now
+        if self._capture is not None:
+            buffered = getattr(self._protocol, "buffered", None)
+            self._capture.received(
+                data, values, buffered, now, rejected=rejected, discarded=discarded
+            )
         if values:
             self._pending.extend(self._reading(value, now) for value in values)
             self._backoff.succeeded()
@@ -363,6 +411,8 @@ class PortWorker(threading.Thread):
             port, self._port = self._port, None
         with self._lock:
             self._port_open = False
+        if self._capture is not None:
+            self._capture.cut_off(time.monotonic())
         if port is not None:
             try:
                 port.close()

@@ -1,17 +1,25 @@
-"""`open_devices`: start the drivers of every lane's devices; `LaneDevices` runs and stops them."""
+"""`open_devices`: start the drivers of every lane's devices; `LaneDevices` runs and stops them.
+
+`LaneDevices` also serves the technician's device screen: `diagnostics()` (state, counters and
+the last raw frames of every device) and `reconnect(device_id)`; neither waits on a device.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 
+from drivers.diagnostics import DeviceDiagnostics, FrameLog, plain_counters
 from drivers.lanes.cameras import CameraService
 from drivers.lanes.emit import Emitter
 from drivers.lanes.loops import (
     BARRIER,
     LIGHT,
+    ZERO,
     Adapter,
     DeviceLoop,
     IoAdapter,
@@ -25,8 +33,10 @@ from drivers.lanes.specs import CameraSpec, ModbusSpec, Planned, SignSpec, Strea
 from drivers.lanes.streams import StreamDevice
 from drivers.modbus import ModbusBus, ModbusIoDriver, ModbusWeightDriver, ModbusWimDriver
 from drivers.modbus.maps import WeightMap, WimMap
+from drivers.modbus.tap import TappedBus
 from drivers.signs.onbon import OnbonSign, TextArea
 from station.config import LaneConfig
+from station.domain.readings import DeviceState
 from station.lanes.ports import Clock, EventSink, LaneOutputs, NoOutputs
 
 log = logging.getLogger(__name__)
@@ -47,10 +57,11 @@ def _bus(spec: ModbusSpec) -> ModbusBus:
     )
 
 
-def _modbus_adapter(item: Planned, bus: ModbusBus, clock: Clock) -> Adapter:
+def _modbus_adapter(item: Planned, shared: ModbusBus, frame_log: FrameLog, clock: Clock) -> Adapter:
     spec = item.spec
     assert isinstance(spec, ModbusSpec)
     register_map, device_id = spec.register_map, item.device_id
+    bus = TappedBus(shared, frame_log)  # this device's requests, apart from its neighbours'
     if isinstance(register_map, WeightMap):
         weight = ModbusWeightDriver(bus, register_map, device_id, spec.unit, clock=clock)
         return WeightAdapter(weight, spec.poll_s)
@@ -64,12 +75,28 @@ def _modbus_adapter(item: Planned, bus: ModbusBus, clock: Clock) -> Adapter:
     return IoAdapter(io, spec.io, spec.poll_s, clock)
 
 
-def _sign_adapter(item: Planned) -> SignAdapter:
+def _sign_adapter(item: Planned, frame_log: FrameLog) -> SignAdapter:
     spec = item.spec
     assert isinstance(spec, SignSpec)
-    sign = OnbonSign(spec.host, spec.port, spec.timeout_s, address=spec.address)
+    sign = OnbonSign(
+        spec.host, spec.port, spec.timeout_s, address=spec.address, frame_log=frame_log
+    )
     area = TextArea(width=spec.width, height=spec.height)
     return SignAdapter(item.device_id, sign, area, spec.ping_s)
+
+
+Snapshot = Callable[[], tuple[DeviceState, Mapping[str, object]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Watched:
+    """How to look at one running device and reconnect it, whatever its kind."""
+
+    planned: Planned
+    log: FrameLog
+    snapshot: Snapshot  # state and counters; never waits on I/O
+    reconnect: Callable[[], None]  # returns at once
+    zero: Callable[[], None] | None = None  # queues a zero command; None: the device has none
 
 
 class LaneDevices:
@@ -83,6 +110,7 @@ class LaneDevices:
         self._cameras: list[CameraService] = []
         self._buses: dict[str, ModbusBus] = {}
         self._connected: dict[str, Callable[[], bool]] = {}
+        self._watched: dict[str, _Watched] = {}
         self._outputs: dict[int, LaneOutputs] = {}
         self._close_lock = threading.Lock()
         self._closed = False
@@ -100,6 +128,71 @@ class LaneDevices:
         if device_id not in self._connected:
             raise KeyError(f"device {device_id!r} is not configured")
         return self._connected[device_id]()
+
+    # ------------------------------------------------------------------ diagnostics
+
+    def diagnostics(self) -> list[DeviceDiagnostics]:
+        """Every device's state, counters and last raw frames, in configuration order.
+
+        Safe from any thread and cheap (a few ms): it reads snapshots and never waits on a
+        device, even one stuck in a request. After close() every device reads OFFLINE.
+        """
+        now = time.monotonic()
+        return [self._diagnose(watched, now) for watched in self._watched.values()]
+
+    def reconnect(self, device_id: str) -> None:
+        """Close the device's port or connection and open it again, in the background.
+
+        Returns at once. A Modbus device shares its port with the others on the same line,
+        and a camera its listener with the others on the same host:port: they reconnect
+        with it. Counted in the device's `reconnect_requests` now and `reconnects` once
+        the port is open again. Does nothing after close().
+        """
+        watched = self._watched.get(device_id)
+        if watched is None:
+            known = ", ".join(self._watched) or "none"
+            raise KeyError(f"device {device_id!r} is not configured; devices: {known}")
+        if self._closed:
+            log.info("%s: reconnect ignored, the devices are closed", device_id)
+            return
+        log.info("%s: reconnect asked", device_id)
+        watched.reconnect()
+
+    def zero(self, device_id: str) -> None:
+        """Send the scale's zero command (queued; returns at once).
+
+        Only indicators that take commands (MT-SICS, SMA) and Modbus transmitters whose
+        map has a zero command can be zeroed from the PC; others raise ValueError saying
+        to zero on the indicator. The indicator itself decides whether it obeys (most
+        only zero when stable and near zero).
+        """
+        watched = self._watched.get(device_id)
+        if watched is None:
+            raise KeyError(f"device {device_id!r} is not configured")
+        if watched.zero is None:
+            raise ValueError(
+                f"{device_id}: this device takes no zero command from the PC; "
+                "zero the scale on the indicator"
+            )
+        log.info("%s: zero asked", device_id)
+        watched.zero()
+
+    def _diagnose(self, watched: _Watched, now: float) -> DeviceDiagnostics:
+        state, counters = watched.snapshot()
+        device = watched.planned.device
+        return DeviceDiagnostics(
+            device_id=device.id,
+            lane=watched.planned.lane,
+            kind=device.kind,
+            driver=device.driver,
+            port=device.port,
+            state=DeviceState.OFFLINE if self._closed else state,
+            counters=plain_counters(counters),
+            frames=watched.log.frames(),
+            t_mono=now,
+        )
+
+    # ------------------------------------------------------------------ closing
 
     def close(self) -> None:
         """Stop every driver thread and close every port; idempotent, within ~2 s."""
@@ -149,12 +242,32 @@ class LaneDevices:
         stream = StreamDevice(item, self._emitter)
         self._streams.append(stream)
         self._connected[item.device_id] = lambda: stream.connected
+        zero = stream.zero if stream.zero_command() is not None else None
+        self._watch(item, stream.frame_log, stream.diagnose, stream.reconnect, zero)
 
-    def _add_loop(self, item: Planned, adapter: Adapter) -> DeviceLoop:
+    def _add_loop(self, item: Planned, adapter: Adapter, frame_log: FrameLog) -> DeviceLoop:
         loop = DeviceLoop(adapter, item.lane, self._emitter)
         self._loops.append(loop)
         self._connected[item.device_id] = lambda: loop.connected
+
+        def snapshot() -> tuple[DeviceState, Mapping[str, object]]:
+            return loop.state or DeviceState.CONNECTING, loop.counters()
+
+        zero = None
+        if isinstance(adapter, WeightAdapter) and adapter.can_zero:
+            zero = partial(loop.wish, ZERO, True)
+        self._watch(item, frame_log, snapshot, loop.reconnect, zero)
         return loop
+
+    def _watch(
+        self,
+        item: Planned,
+        frame_log: FrameLog,
+        snapshot: Snapshot,
+        reconnect: Callable[[], None],
+        zero: Callable[[], None] | None = None,
+    ) -> None:
+        self._watched[item.device_id] = _Watched(item, frame_log, snapshot, reconnect, zero)
 
     def _add_cameras(self, cameras: Sequence[Planned]) -> None:
         by_address: dict[tuple[str, int], list[Planned]] = {}
@@ -166,6 +279,15 @@ class LaneDevices:
             self._cameras.append(service)
             for item in items:
                 self._connected[item.device_id] = lambda service=service: service.connected
+                self._watch_camera(service, item)
+
+    def _watch_camera(self, service: CameraService, item: Planned) -> None:
+        device_id = item.device_id
+
+        def snapshot() -> tuple[DeviceState, Mapping[str, object]]:
+            return service.state, service.counters(device_id)
+
+        self._watch(item, service.logs[device_id], snapshot, service.restart)
 
     def _build(self, planned: Sequence[Planned]) -> None:
         lights: dict[int, list[DeviceLoop]] = {}
@@ -178,15 +300,17 @@ class LaneDevices:
             elif isinstance(spec, ModbusSpec):
                 key = spec.line.key
                 bus = self._buses.get(key) or self._buses.setdefault(key, _bus(spec))
-                adapter = _modbus_adapter(item, bus, self._emitter.clock)
-                loop = self._add_loop(item, adapter)
+                frame_log = FrameLog()
+                adapter = _modbus_adapter(item, bus, frame_log, self._emitter.clock)
+                loop = self._add_loop(item, adapter, frame_log)
                 if isinstance(adapter, IoAdapter):
                     drives = adapter.drives
                     for name, table in ((LIGHT, lights), (BARRIER, barriers)):
                         if name in drives:
                             table.setdefault(item.lane, []).append(loop)
             elif isinstance(spec, SignSpec):
-                loop = self._add_loop(item, _sign_adapter(item))
+                frame_log = FrameLog()
+                loop = self._add_loop(item, _sign_adapter(item, frame_log), frame_log)
                 signs.setdefault(item.lane, []).append(loop)
         self._add_cameras([item for item in planned if isinstance(item.spec, CameraSpec)])
         self._connect_separators()

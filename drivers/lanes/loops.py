@@ -2,6 +2,9 @@
 I/O modules, and LED signs. One thread per device polls it and applies the lane's wishes
 (light, barrier, sign text) to it, so a caller never waits on a device.
 
+`reconnect()` makes the device's thread drop the connection and poll again at once; the
+loop counts polls, failures and timeouts for the diagnostics screen (`counters()`).
+
 A wish is kept per output, latest wins: if the barrier is asked open and then closed while
 the module is unreachable, only "closed" is ever written. A wish that fails on a device
 problem stays pending and is retried with backoff; one the device can never take (text
@@ -14,11 +17,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from drivers.lanes.emit import Emitter
 from drivers.lanes.specs import IoSpec
 from drivers.modbus import DriverError, ModbusIoDriver, ModbusWeightDriver, ModbusWimDriver
+from drivers.modbus.tap import AnyBus, TappedBus
 from drivers.signs.onbon import (
     OnbonSign,
     SignConnectionError,
@@ -50,7 +55,33 @@ class Adapter(Protocol):
         """OFFLINE or STALE for a failure of the device; None for anything else."""
         ...
 
+    def reconnect(self) -> None:
+        """Drop the connection; the next request opens it again at once."""
+        ...
+
+    def counters(self) -> dict[str, object]:
+        """The adapter's own counters for diagnostics; cheap, callable from any thread."""
+        ...
+
     def close(self) -> None: ...
+
+
+@dataclass
+class LoopCounters:
+    """What a DeviceLoop counts; written on its thread under its lock."""
+
+    polls: int = 0
+    errors: int = 0  # failed polls and writes
+    timeouts: int = 0  # of which the device did not answer in time
+    writes: int = 0  # outputs written
+    reconnect_requests: int = 0
+    last_error: str = ""
+    last_error_t: float | None = None  # time.monotonic()
+    last_ok_t: float | None = None  # time.monotonic() of the last request that succeeded
+
+
+def is_timeout(exc: Exception) -> bool:
+    return getattr(exc, "kind", "") == "timeout" or isinstance(exc, SignTimeout | TimeoutError)
 
 
 class Wishes:
@@ -98,6 +129,9 @@ class DeviceLoop(threading.Thread):
         self._retry_at = 0.0
         self._state: DeviceState | None = None
         self._logged = ""
+        self._reopen = threading.Event()
+        self._counts = LoopCounters()
+        self._counts_lock = threading.Lock()
 
     @property
     def state(self) -> DeviceState | None:
@@ -114,6 +148,20 @@ class DeviceLoop(threading.Thread):
         self._stopping.set()
         self._wake.set()
 
+    def reconnect(self) -> None:
+        """Ask the loop's thread to drop the connection and poll again; returns at once."""
+        with self._counts_lock:
+            self._counts.reconnect_requests += 1
+        self._reopen.set()
+        self._wake.set()
+
+    def counters(self) -> dict[str, object]:
+        """The loop's counters and the adapter's; safe from any thread, never waits on I/O."""
+        with self._counts_lock:
+            values: dict[str, object] = dict(vars(self._counts))
+        values.update(self.adapter.counters())
+        return values
+
     def run(self) -> None:
         self._report(DeviceState.CONNECTING, "starting")
         next_poll = time.monotonic()
@@ -121,6 +169,9 @@ class DeviceLoop(threading.Thread):
             while not self._stopping.is_set():
                 self._wake.clear()  # before taking: a wish put after this wakes the wait
                 now = time.monotonic()
+                if self._reopen.is_set():
+                    self._reconnect_now()
+                    next_poll = now
                 if self.wishes and now >= self._retry_at:
                     self._apply_wishes()
                 if now >= next_poll:
@@ -133,16 +184,28 @@ class DeviceLoop(threading.Thread):
             except Exception:  # closing a lost connection may fail; it is gone either way
                 log.debug("%s: close failed", self.device_id, exc_info=True)
 
+    def _reconnect_now(self) -> None:
+        self._reopen.clear()
+        try:
+            self.adapter.reconnect()
+        except Exception:  # closing a lost connection may fail; it is gone either way
+            log.debug("%s: dropping the connection failed", self.device_id, exc_info=True)
+        self._retry_at = 0.0  # pending wishes are tried again at once, too
+        self._report(DeviceState.CONNECTING, "reconnect asked")
+
     def _wait_s(self, next_poll: float) -> float:
         until = min(next_poll, self._retry_at) if self.wishes else next_poll
         return max(0.0, until - time.monotonic())
 
     def _poll(self) -> None:
+        with self._counts_lock:
+            self._counts.polls += 1
         try:
             events = self.adapter.poll()
         except Exception as exc:  # the loop edge: any failure is reported, the loop goes on
             self._failed(exc, "poll")
             return
+        self._succeeded()
         self._report(DeviceState.OK)
         for event in events:
             self._emitter.emit(self.lane, event)
@@ -157,6 +220,7 @@ class DeviceLoop(threading.Thread):
                 if self._failed(exc, f"{output} = {value!r}"):
                     failed[output], error = value, str(exc)
                 continue
+            self._succeeded(wrote=True)
             self._report(DeviceState.OK)
         if not failed:
             if self._backoff.failures:
@@ -179,10 +243,23 @@ class DeviceLoop(threading.Thread):
                 RETRY_POLICY.max_s,
             )
 
+    def _succeeded(self, *, wrote: bool = False) -> None:
+        with self._counts_lock:
+            self._counts.last_ok_t = time.monotonic()
+            self._counts.writes += wrote
+
+    def _count_failure(self, exc: Exception, message: str) -> None:
+        with self._counts_lock:
+            counts = self._counts
+            counts.errors += 1
+            counts.timeouts += is_timeout(exc)
+            counts.last_error, counts.last_error_t = message, time.monotonic()
+
     def _failed(self, exc: Exception, what: str) -> bool:
         """Report a failure; True when it was the device's (worth retrying)."""
         state = self.adapter.problem(exc)
         message = f"{what}: {exc}"
+        self._count_failure(exc, message)
         if state is None:
             # Not the device: a wish it can never take, or a bug. Retrying cannot help.
             if message != self._logged:
@@ -214,12 +291,24 @@ def modbus_problem(exc: Exception) -> DeviceState | None:
 
 
 class _ModbusAdapter:
-    def __init__(self, device_id: str, period_s: float) -> None:
+    def __init__(self, device_id: str, period_s: float, bus: AnyBus) -> None:
         self.device_id = device_id
         self.period_s = period_s
+        self.bus = bus
 
     def problem(self, exc: Exception) -> DeviceState | None:
         return modbus_problem(exc)
+
+    def reconnect(self) -> None:
+        """Drop the bus's connection (every device on the port reconnects with it)."""
+        self.bus.drop_connection()
+
+    def counters(self) -> dict[str, object]:
+        bus = self.bus
+        values: dict[str, object] = {"reconnects": bus.reconnects}
+        if isinstance(bus, TappedBus):
+            values.update(requests=bus.requests, request_failures=bus.failures)
+        return values
 
     def apply(self, output: str, value: object) -> None:
         raise ValueError(f"{self.device_id} has no output {output!r}")
@@ -228,18 +317,31 @@ class _ModbusAdapter:
         """The bus is shared with other devices; its owner closes it."""
 
 
+ZERO = "zero"  # a wish of a weighing device: zero the scale once
+
+
 class WeightAdapter(_ModbusAdapter):
     def __init__(self, driver: ModbusWeightDriver, period_s: float) -> None:
-        super().__init__(driver.device_id, period_s)
+        super().__init__(driver.device_id, period_s, driver.bus)
         self.driver = driver
 
     def poll(self) -> Sequence[DeviceEvent]:
         return [self.driver.poll()]
 
+    @property
+    def can_zero(self) -> bool:
+        return "zero" in self.driver.map.commands
+
+    def apply(self, output: str, value: object) -> None:
+        if output != ZERO:
+            super().apply(output, value)
+        elif value:
+            self.driver.zero()
+
 
 class WimAdapter(_ModbusAdapter):
     def __init__(self, driver: ModbusWimDriver, period_s: float) -> None:
-        super().__init__(driver.device_id, period_s)
+        super().__init__(driver.device_id, period_s, driver.bus)
         self.driver = driver
 
     def poll(self) -> Sequence[DeviceEvent]:
@@ -251,7 +353,7 @@ class IoAdapter(_ModbusAdapter):
     """Inputs as InputChange (named loop / curtain), light and barrier as coils."""
 
     def __init__(self, driver: ModbusIoDriver, spec: IoSpec, period_s: float, clock: Clock):
-        super().__init__(driver.device_id, period_s)
+        super().__init__(driver.device_id, period_s, driver.bus)
         self.driver = driver
         self._clock = clock
         self._outputs = {LIGHT: spec.light_output, BARRIER: spec.barrier_output}
@@ -314,6 +416,12 @@ class SignAdapter:
     def apply(self, output: str, value: object) -> None:
         if output == TEXT:
             self.sign.show_text(str(value), self.area)
+
+    def reconnect(self) -> None:
+        self.sign.close()
+
+    def counters(self) -> dict[str, object]:
+        return {"reconnects": self.sign.reconnects}
 
     def problem(self, exc: Exception) -> DeviceState | None:
         if isinstance(exc, SignConnectionError | SignTimeout | OSError):

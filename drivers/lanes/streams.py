@@ -1,15 +1,22 @@
-"""Indicators on serial ports or device servers: a PortWorker each, its output as lane events."""
+"""Indicators on serial ports or device servers: a PortWorker each, its output as lane events.
+
+Each keeps a FrameLog of its traffic (drivers.diagnostics) for the technician's screen.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
+from drivers.diagnostics import FrameLog
 from drivers.lanes.axles import AxleScaleFeed
 from drivers.lanes.emit import Emitter
 from drivers.lanes.specs import Planned, StreamSpec
-from drivers.protocols import make
+from drivers.protocols import make, mtsics, sma
 from drivers.worker import PortWorker
-from station.domain.readings import DeviceStatus, WeightReading, WimVehicle
+from station.domain.readings import DeviceState, DeviceStatus, WeightReading, WimVehicle
+
+# Protocols whose indicators take a zero command from the PC (the others only send).
+ZERO_COMMANDS = {"mtsics": lambda: mtsics.command("Z"), "sma": lambda: sma.command("Z")}
 
 
 class StreamDevice:
@@ -20,9 +27,11 @@ class StreamDevice:
         assert isinstance(spec, StreamSpec)
         self.device_id = planned.device_id
         self.lane = planned.lane
+        self._driver = planned.device.driver
         self._emitter = emitter
         self._rate_hz = spec.rate_hz
         self._last_t = float("-inf")
+        self.frame_log = FrameLog()
         self.feed: AxleScaleFeed | None = None
         if spec.axles is not None:
             self.feed = AxleScaleFeed(
@@ -39,10 +48,27 @@ class StreamDevice:
             on_readings=self._readings,
             on_status=self._status,
             poll_interval_s=spec.poll_s,
+            frame_log=self.frame_log,
         )
 
     def start(self) -> None:
         self.worker.start()
+
+    def zero_command(self) -> bytes | None:
+        """The indicator's zero command, for the protocols that take commands."""
+        driver = self._driver
+        if driver in ZERO_COMMANDS:
+            return ZERO_COMMANDS[driver]()
+        return None
+
+    def zero(self) -> None:
+        command = self.zero_command()
+        if command is None:
+            raise ValueError(
+                f"{self.device_id}: the {self._driver} protocol has no zero command; "
+                "zero the scale on the indicator"
+            )
+        self.worker.write(command)
 
     def stop(self) -> None:
         """Ask the worker to stop without waiting; `join` waits."""
@@ -58,6 +84,16 @@ class StreamDevice:
     @property
     def connected(self) -> bool:
         return self.worker.counters().port_open
+
+    def diagnose(self) -> tuple[DeviceState, dict[str, object]]:
+        """The state and the worker's counters, from one consistent snapshot."""
+        counters = self.worker.counters()
+        values = {f.name: getattr(counters, f.name) for f in fields(counters)}
+        del values["state"]
+        return counters.state, values
+
+    def reconnect(self) -> None:
+        self.worker.reconnect()
 
     # ------------------------------------------------------------------ worker thread
 

@@ -109,6 +109,8 @@ class ModbusBus:
         self._hold_off_until = 0.0
         self._failures = 0
         self._closed = False
+        self._connected_once = False
+        self.reconnects = 0  # connections opened after the first, whatever the cause
         common: dict[str, Any] = {"timeout": timeout, "retries": retries}
         if trace is not None:
             common["trace_packet"] = self._traced
@@ -147,6 +149,14 @@ class ModbusBus:
     def exclusive(self) -> threading.RLock:
         """Hold the bus across several requests (``with bus.exclusive(): ...``)."""
         return self._lock
+
+    def drop_connection(self) -> None:
+        """Close the connection (not the bus): the next request opens it again at once,
+        without the hold-off after failures. Waits for a request in progress."""
+        with self._lock:
+            self._client.close()
+            self._hold_off_until = 0.0
+            self._failures = 0
 
     def close(self) -> None:
         with self._lock:
@@ -235,6 +245,9 @@ class ModbusBus:
             raise BusError("connection", f"{self.name} is offline; next attempt in {wait:.1f} s")
         if self._client.connect():
             self._failures = 0
+            if self._connected_once:
+                self.reconnects += 1
+            self._connected_once = True
             return
         delay = self._reconnect_delays[min(self._failures, len(self._reconnect_delays) - 1)]
         self._failures += 1

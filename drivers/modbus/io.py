@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from drivers.modbus.client import ModbusBus
 from drivers.modbus.errors import DeviceOnBus, DriverError
 from drivers.modbus.maps import BitBlock, IoMap
+from drivers.modbus.tap import AnyBus
 from station.domain.readings import InputChange
 
 
@@ -22,7 +22,7 @@ class ModbusIoDriver(DeviceOnBus):
 
     def __init__(
         self,
-        bus: ModbusBus,
+        bus: AnyBus,
         io_map: IoMap,
         device_id: str,
         unit: int | None = None,

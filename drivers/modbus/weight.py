@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from drivers.modbus import codec
-from drivers.modbus.client import ModbusBus
 from drivers.modbus.errors import DeviceOnBus, DriverError
 from drivers.modbus.maps import Command, Field, WeightMap
+from drivers.modbus.tap import AnyBus
 from station.domain.readings import WeightReading
 
 
@@ -88,7 +88,7 @@ class ModbusWeightDriver(DeviceOnBus):
 
     def __init__(
         self,
-        bus: ModbusBus,
+        bus: AnyBus,
         weight_map: WeightMap,
         device_id: str,
         unit: int | None = None,
@@ -231,7 +231,7 @@ def _target(command: Command) -> str:
     return f"holding register {command.address}"
 
 
-Write = Callable[[ModbusBus, int], None]
+Write = Callable[[AnyBus, int], None]
 
 
 def _writes(command: Command, style: str) -> list[Write]:

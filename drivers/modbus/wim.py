@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.modbus import codec
-from drivers.modbus.client import ModbusBus
 from drivers.modbus.errors import BusError, DeviceOnBus, DriverError
 from drivers.modbus.maps import WIM_FIELDS, WimMap
+from drivers.modbus.tap import AnyBus
 from station.domain.readings import WimAxle, WimVehicle
 
 COUNTER_MODULUS = 2**32
@@ -49,7 +49,7 @@ class ModbusWimDriver(DeviceOnBus):
 
     def __init__(
         self,
-        bus: ModbusBus,
+        bus: AnyBus,
         wim_map: WimMap,
         device_id: str,
         unit: int | None = None,

@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from drivers.diagnostics import RX, TX, FrameLog
+
 logger = logging.getLogger(__name__)
 
 PREAMBLE = b"\xa5" * 8
@@ -481,7 +483,8 @@ class OnbonSign:
     The connection is opened on first use and kept. A request that fails on a connection
     that was already open is retried once on a fresh one (the controller may have rebooted
     since); a connection that cannot be opened fails at once with SignConnectionError.
-    Thread-safe: one request at a time.
+    Thread-safe: one request at a time. Packets sent and reply bytes received go to
+    `frame_log` when one is given (drivers.diagnostics).
     """
 
     def __init__(
@@ -493,6 +496,7 @@ class OnbonSign:
         address: int = SCREEN_ADDRESS,
         device_type: int = DEVICE_TYPE_ANY,
         connect: Callable[..., socket.socket] = socket.create_connection,
+        frame_log: FrameLog | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -503,6 +507,9 @@ class OnbonSign:
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self.last_reply: Frame | None = None
+        self.frame_log = frame_log
+        self.reconnects = 0  # connections opened after the first
+        self._opened_once = False
 
     def __enter__(self) -> OnbonSign:
         return self
@@ -568,7 +575,11 @@ class OnbonSign:
     def _exchange(self, packet: bytes) -> Frame:
         if self._sock is None:
             self._sock = self._connect((self.host, self.port), timeout=self.timeout)
+            self.reconnects += self._opened_once
+            self._opened_once = True
         self._sock.sendall(packet)
+        if self.frame_log is not None:
+            self.frame_log.add(TX, packet)
         return self._read_reply(self._sock)
 
     def _read_reply(self, sock: socket.socket) -> Frame:
@@ -582,6 +593,8 @@ class OnbonSign:
                 break
             if not chunk:
                 raise SignConnectionError("controller closed the connection")
+            if self.frame_log is not None:
+                self.frame_log.add(RX, chunk)
             if frames := reader.feed(chunk):
                 return frames[0]
         self.close()  # a late reply would be taken for the next command's
