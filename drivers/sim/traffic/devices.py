@@ -24,8 +24,9 @@ from drivers.cameras.listener import DAHUA, HIKVISION
 from drivers.modbus import load_map, shipped_map
 from drivers.modbus.sim import IoModuleSim, WeightTransmitterSim, WimControllerSim
 from drivers.protocols import ENCODERS, encoder
-from drivers.sim.camera import CameraSimulator, PlateEvent, PostResult, fake_jpeg
+from drivers.sim.camera import CameraSimulator, PlateEvent, PostResult
 from drivers.sim.indicator import CONTINUOUS, OUTPUT_RATE_HZ, POLLED, PolledReplies
+from drivers.sim.pictures import plate_picture, scene_picture
 from drivers.sim.sign import SignSimulator
 from drivers.sim.stream import StreamSimulator
 from drivers.transport import PortSettings
@@ -321,12 +322,12 @@ class CameraDevice:
         """Hikvision writes `yellow`, Dahua `Yellow`."""
         return colour.capitalize() if self.device.driver == DAHUA else colour.lower()
 
-    def post(self, plate: str, colour: str) -> PostResult:
+    def post(self, plate: str, colour: str, axles: int = 6) -> PostResult:
         event = PlateEvent(
             plate=plate,
             colour=self.colour_word(colour),
-            plate_jpeg=fake_jpeg(f"plate {plate}"),
-            scene_jpeg=fake_jpeg(f"scene {plate} {self.device.id}"),
+            plate_jpeg=plate_picture(plate, colour),
+            scene_jpeg=scene_picture(plate, self.device.id, axles),
         )
         return self.sim.post_plate(event)
 

@@ -270,7 +270,7 @@ class TrafficRig:
     def _post(self, camera: CameraDevice, visit: Visit) -> None:
         deadline = time.monotonic() + self._camera_retry_s
         while True:
-            result = camera.post(visit.plate, visit.plate_colour)
+            result = camera.post(visit.plate, visit.plate_colour, len(visit.truck.loads_kg))
             if result.accepted:
                 with self._lock:
                     self._posts += 1
