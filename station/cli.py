@@ -153,8 +153,3 @@ def run_demo(args: argparse.Namespace) -> int:
 
     folder = args.dir or Path(tempfile.mkdtemp(prefix="station-demo-"))
     return demo_main(folder, args.vehicles, args.seed, getattr(args, "lang", None))
-
-
-def run_gui(args: argparse.Namespace) -> int:
-    print("The operator's desktop is not built yet; running the headless demo instead.")
-    return run_demo(argparse.Namespace(dir=None, vehicles=12, seed=7, lang=None))

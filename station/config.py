@@ -123,6 +123,7 @@ class SignalStep:
     sign: str  # text with {plate} {sum_kg} {limit_kg} {over_kg} {notice} {lane} {reason}
 
 
+MAX_UNLOAD_DEADLINE_HOURS = 720  # 30 days; longer is not a deadline an operator can follow
 SIGNAL_STEPS = ("idle", "weighing", "pass", "over", "hold")
 SIGN_FIELDS = ("plate", "sum_kg", "limit_kg", "over_kg", "notice", "lane", "reason")
 DEFAULT_SIGNALS: Mapping[str, SignalStep] = {
@@ -154,6 +155,7 @@ class WorkflowSection:
     plate_wait_ms: int = 4000
     plate_before_ms: int = 20000
     reweigh_window_hours: int = 72
+    unload_deadline_hours: int = 24
     require_daily_scale_check: bool = False
 
 
@@ -449,6 +451,12 @@ def _positive(ctx: _Context, key: str, value: int) -> int:
 def _non_negative(ctx: _Context, key: str, value: int) -> int:
     if value < 0:
         ctx.fail(key, f"must be an integer >= 0; got {value}")
+    return value
+
+
+def _deadline_hours(ctx: _Context, key: str, value: int) -> int:
+    if not 1 <= value <= MAX_UNLOAD_DEADLINE_HOURS:
+        ctx.fail(key, f"must be an integer from 1 to {MAX_UNLOAD_DEADLINE_HOURS}; got {value}")
     return value
 
 
@@ -883,6 +891,15 @@ WORKFLOW_TABLE = Table(
             "weighing is its re-weighing (复检).",
             allowed="a positive integer (hours)",
             check=_positive,
+        ),
+        Field(
+            "unload_deadline_hours",
+            int,
+            _W.unload_deadline_hours,
+            "An open case is due (unloaded and re-weighed) this many hours after it was "
+            "opened; the unload notice and the open-cases list show the deadline (卸载期限).",
+            allowed=f"an integer from 1 to {MAX_UNLOAD_DEADLINE_HOURS} (hours)",
+            check=_deadline_hours,
         ),
         Field(
             "require_daily_scale_check",

@@ -8,6 +8,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from station.domain.axle_groups import (
+    AxleGroupTable,
+    AxleGroupTableError,
+    axle_group_table_from_mapping,
+)
 from station.domain.limits import LimitBook, LimitTableError, table_from_mapping
 from station.domain.penalty import PenaltyBook, PenaltyTableError, penalty_table_from_mapping
 
@@ -62,3 +67,13 @@ def default_limit_book() -> LimitBook:
 @lru_cache(maxsize=1)
 def default_penalty_book() -> PenaltyBook:
     return load_penalty_book()
+
+
+@lru_cache(maxsize=1)
+def default_axle_group_table() -> AxleGroupTable:
+    """The shipped axle-group table in force today (informational: see the table's header)."""
+    tables = [
+        axle_group_table_from_mapping(_read_toml(name, text, AxleGroupTableError), name)
+        for name, text in _shipped("axle_groups")
+    ]
+    return max(tables, key=lambda table: table.effective_from)

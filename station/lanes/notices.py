@@ -75,6 +75,14 @@ class DeviceChanged:
     status: DeviceStatus
 
 
+@dataclass(frozen=True, slots=True)
+class LaneStateChanged:
+    """The lane moved to `state`: waiting, weighing, stable or done."""
+
+    lane: int
+    state: str
+
+
 Notice = (
     VehicleEntered
     | PlateNeeded
@@ -83,4 +91,5 @@ Notice = (
     | WeighingCompleted
     | Released
     | DeviceChanged
+    | LaneStateChanged
 )

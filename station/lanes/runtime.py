@@ -22,7 +22,7 @@ from station.config import StationConfig
 from station.domain.limits import LimitBook
 from station.domain.readings import PlateColour
 from station.domain.records import CaseResult
-from station.lanes.notices import Notice, Released, WeighingCompleted
+from station.lanes.notices import LaneStateChanged, Notice, Released, WeighingCompleted
 from station.lanes.ports import Clock, DeviceEvent, NoOutputs, OpenDevices, StationDevices, Tick
 from station.lanes.recorder import LaneRecorder, RecorderSetup
 from station.lanes.settings import lane_settings
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.05
 Subscriber = Callable[[Notice], None]
+EventTap = Callable[[int, DeviceEvent], None]
 
 
 @dataclass
@@ -125,6 +126,8 @@ class StationRuntime:
         self._recorder = LaneRecorder(database, store, limits, setup)
         self._queue: queue.SimpleQueue[tuple[int, DeviceEvent] | _Call | None] = queue.SimpleQueue()
         self._subscribers: list[Subscriber] = []
+        self._taps: list[EventTap] = []
+        self._states: dict[int, str] = {}
         self._lanes: dict[int, LaneWorkflow] = {}
         self._devices: StationDevices = _NullDevices()
         self._thread: threading.Thread | None = None
@@ -139,6 +142,14 @@ class StationRuntime:
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
+
+    def tap(self, tap: EventTap) -> None:
+        """Also see every device event (the live trace of the screen); called on the core
+        thread before the lane handles it, so it must only copy and return."""
+        self._taps.append(tap)
+
+    def lane_states(self) -> dict[int, str]:
+        return dict(self._states)
 
     def start(self) -> None:
         """Recover interrupted weighings, open the devices, start the core thread."""
@@ -160,6 +171,7 @@ class StationRuntime:
                 clock=self._clock,
                 connected=self._devices.connected,
             )
+            self._states[lane.number] = self._lanes[lane.number].state
         self._thread = threading.Thread(target=self._run, name="station-core", daemon=True)
         self._thread.start()
 
@@ -204,12 +216,28 @@ class StationRuntime:
         workflow = self._lanes.get(number)
         if workflow is None:
             return
+        if not isinstance(event, Tick):
+            self._tap(number, event)
         try:
             notices = workflow.handle(event)
         except Exception as exc:  # a lane keeps going; the vehicle stays until it can be saved
             self._log_once(number, exc)
             return
         self._publish(notices)
+        self._publish_state(workflow)
+
+    def _tap(self, number: int, event: DeviceEvent) -> None:
+        for tap in self._taps:
+            try:
+                tap(number, event)
+            except Exception:
+                log.exception("an event tap failed")
+
+    def _publish_state(self, workflow: LaneWorkflow) -> None:
+        number, state = workflow.settings.number, workflow.state
+        if self._states.get(number) != state:
+            self._states[number] = state
+            self._publish([LaneStateChanged(number, state)])
 
     def _log_once(self, lane: int, exc: Exception) -> None:
         text = f"lane {lane}: {type(exc).__name__}: {exc}"
@@ -234,6 +262,8 @@ class StationRuntime:
             return
         if isinstance(result, list):
             self._publish(result)
+            for workflow in self._lanes.values():
+                self._publish_state(workflow)
         call.future.set_result(result)
 
     def _call(self, action: Callable[[], Any], timeout: float = 30.0) -> Any:

@@ -116,6 +116,15 @@ class LaneWorkflow:
         self.step = ""
         self._signal("idle")
 
+    @property
+    def state(self) -> str:
+        """What the lane screen shows: waiting, weighing, stable (weighed, waiting for the
+        plate or axles) or done (recorded, the vehicle has not left yet)."""
+        vehicle = self._vehicle
+        if vehicle is None:
+            return "done" if self._on_lane else "waiting"
+        return "weighing" if vehicle.t_complete is None else "stable"
+
     # ---- events -------------------------------------------------------------------------
 
     def handle(self, event: LaneEvent) -> list[Notice]:
