@@ -1,6 +1,7 @@
 """Command line of the overload detection station.
 
-    python main.py                      the operator's desktop (GUI)
+    python main.py [--config F]         the operator's desktop (GUI)
+    python main.py --demo               the desktop on simulators with a throwaway station
     python main.py demo                 a headless demonstration on a throwaway station
     python main.py judge                judge one vehicle: JSON on stdin, JSON on stdout
     python main.py verify [--config F]  check the database and its hash chain
@@ -34,7 +35,7 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Overload detection station")
-    parser.add_argument("--demo", action="store_true", help="same as the demo command")
+    _add_gui_options(parser)
     commands = parser.add_subparsers(dest="command")
 
     judge = commands.add_parser("judge", help="judge one vehicle (JSON on stdin)")
@@ -74,9 +75,30 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=1)
 
     _add_headless(commands)
-    gui = commands.add_parser("gui", help="the operator's desktop")
-    _add_config_option(gui)
+    gui = commands.add_parser("gui", help="the operator's desktop (the default)")
+    _add_gui_options(gui)
     return parser
+
+
+def _add_gui_options(parser: argparse.ArgumentParser) -> None:
+    _add_config_option(parser)
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="the whole station on simulators in a window, with a throwaway database",
+    )
+    parser.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="UI language")
+    parser.add_argument(
+        "--vehicles", type=_positive_int, default=300, help="demo: vehicles to drive"
+    )
+    parser.add_argument("--seed", type=int, default=10, help="demo: traffic seed")
+    parser.add_argument("--speedup", type=_speedup, default=1.0, help="demo: time speed-up")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="demo: keep the demo station in this folder"
+    )
+    parser.add_argument(
+        "--quit-after", type=float, default=None, metavar="S", help="close the window after S s"
+    )
 
 
 def _add_headless(commands: argparse._SubParsersAction) -> None:
@@ -242,6 +264,12 @@ def _run_axles(args: argparse.Namespace) -> int:
     return code
 
 
+def _run_gui(args: argparse.Namespace) -> int:
+    from ui.app import run_gui
+
+    return run_gui(args)
+
+
 def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
     from station import cli
 
@@ -251,7 +279,7 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "config": cli.run_config,
         "init": cli.run_init,
         "demo": cli.run_demo,
-        "gui": cli.run_gui,
+        "gui": _run_gui,
         "probe": _run_probe,
         "simulate": _run_simulate,
         "axles": _run_axles,
@@ -264,12 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Everything loaded so far lives for the whole run; moving it out of the collector's
     # reach keeps full collections short (a 4000-row day list: p99 54 ms -> 14 ms).
     gc.freeze()
-    command = args.command or ("demo" if args.demo else "gui")
-    if command == "demo" and args.command is None:
-        args = _build_parser().parse_args(["demo"])
-    if command == "gui" and args.command is None:
-        args = _build_parser().parse_args(["gui"])
-    return _command_table()[command](args)
+    return _command_table()[args.command or "gui"](args)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Set up the project's virtual environment and run the demo or the test suite.
 
-    python3 scripts/dev.py demo [demo options]    install, then run the headless demo
+    python3 scripts/dev.py demo [options]         install, then open the desktop demo
+                                                  (main.py --demo: simulators, a window)
     python3 scripts/dev.py test [pytest options]  install with test tools, then run every test
 
 Only the standard library is used here, so this works on a fresh clone with nothing but
@@ -63,7 +64,7 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         _install("")
         return subprocess.run(
-            [str(_python()), "main.py", "demo", *rest], cwd=ROOT, check=False
+            [str(_python()), "main.py", "--demo", *rest], cwd=ROOT, check=False
         ).returncode
     _install("test")
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}

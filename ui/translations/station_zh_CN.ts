@@ -1,0 +1,1601 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ApprovalDialog</name>
+    <message>
+        <source>Supervisor approval</source>
+        <translation>站长审批</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>A reason is required.</source>
+        <translation>必须填写原因。</translation>
+    </message>
+    <message>
+        <source>{login} may not approve this.</source>
+        <translation>{login} 无权审批此操作。</translation>
+    </message>
+</context>
+<context>
+    <name>CasesModel</name>
+    <message>
+        <source>Notice no.</source>
+        <translation>通知书编号</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Lane</source>
+        <translation>车道</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>立案时间</translation>
+    </message>
+    <message>
+        <source>Unload by</source>
+        <translation>卸载期限</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>剩余时间</translation>
+    </message>
+    <message>
+        <source>First gross (kg)</source>
+        <translation>初检总重 (kg)</translation>
+    </message>
+    <message>
+        <source>Limit (kg)</source>
+        <translation>限值 (kg)</translation>
+    </message>
+    <message>
+        <source>To unload (kg)</source>
+        <translation>应卸载 (kg)</translation>
+    </message>
+    <message>
+        <source>Re-weighings</source>
+        <translation>复检</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>CasesView</name>
+    <message>
+        <source>Show recently closed</source>
+        <translation>显示近期结案</translation>
+    </message>
+    <message>
+        <source>Also list cases closed in the last 24 hours</source>
+        <translation>同时列出最近24小时内结案的案件</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Close case…</source>
+        <translation>结案…</translation>
+    </message>
+    <message>
+        <source>{n} open cases, {overdue} overdue</source>
+        <translation>未结案件 {n} 件，其中逾期 {overdue} 件</translation>
+    </message>
+    <message>
+        <source>Could not read the cases: {error}</source>
+        <translation>无法读取案件：{error}</translation>
+    </message>
+    <message>
+        <source>Your role may not close cases</source>
+        <translation>您的角色无权结案</translation>
+    </message>
+    <message>
+        <source>Select an open case to close it.</source>
+        <translation>请选择要结案的未结案件。</translation>
+    </message>
+    <message>
+        <source>Closing case {notice}…</source>
+        <translation>正在结案 {notice}…</translation>
+    </message>
+    <message>
+        <source>Case not closed</source>
+        <translation>未能结案</translation>
+    </message>
+    <message>
+        <source>The case could not be closed: {error}</source>
+        <translation>案件未能结案：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>CloseCaseDialog</name>
+    <message>
+        <source>Close case</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Why the case is closed without unloading</source>
+        <translation>未经卸载而结案的原因</translation>
+    </message>
+    <message>
+        <source>Number of the oversize transport permit</source>
+        <translation>超限运输许可证编号</translation>
+    </message>
+    <message>
+        <source>Case {notice}: {plate}, {kg} kg to unload</source>
+        <translation>案件 {notice}：{plate}，应卸载 {kg} kg</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>处理结果</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Permit no.</source>
+        <translation>许可证号</translation>
+    </message>
+    <message>
+        <source>A reason is required.</source>
+        <translation>必须填写原因。</translation>
+    </message>
+    <message>
+        <source>A permit close needs the permit number.</source>
+        <translation>以许可证结案须填写许可证号。</translation>
+    </message>
+</context>
+<context>
+    <name>DevicesView</name>
+    <message>
+        <source>Reconnect</source>
+        <translation>重新连接</translation>
+    </message>
+    <message>
+        <source>Pause frames</source>
+        <translation>暂停报文</translation>
+    </message>
+    <message>
+        <source>Freeze the frame list to read it</source>
+        <translation>冻结报文列表以便查看</translation>
+    </message>
+    <message>
+        <source>Copy frames</source>
+        <translation>复制报文</translation>
+    </message>
+    <message>
+        <source>Copy the shown frames as hex and ASCII text</source>
+        <translation>将显示的报文以十六进制和ASCII文本复制</translation>
+    </message>
+    <message>
+        <source>Lane</source>
+        <translation>车道</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation>驱动</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>计数项</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>No devices are running: the station was started without its devices, so there is nothing to diagnose here.</source>
+        <translation>没有运行中的设备：本站启动时未打开设备，此处无可诊断内容。</translation>
+    </message>
+    <message>
+        <source>The drivers have not answered for {seconds:.0f} s.</source>
+        <translation>驱动已 {seconds:.0f} 秒无响应。</translation>
+    </message>
+    <message>
+        <source>{count} devices, updated {time}</source>
+        <translation>共 {count} 台设备，更新于 {time}</translation>
+    </message>
+    <message>
+        <source>Diagnostics failed: {error}</source>
+        <translation>诊断失败：{error}</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>stale</source>
+        <translation>数据停滞</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>fault</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>{seconds} s ago</source>
+        <translation>{seconds} 秒前</translation>
+    </message>
+    <message>
+        <source>Resume frames</source>
+        <translation>继续报文</translation>
+    </message>
+    <message>
+        <source>Copied {count} frames.</source>
+        <translation>已复制 {count} 条报文。</translation>
+    </message>
+    <message>
+        <source>Close and reopen the selected device&apos;s port</source>
+        <translation>关闭并重新打开所选设备的端口</translation>
+    </message>
+    <message>
+        <source>Reconnecting a device needs the technician role</source>
+        <translation>重新连接设备需要技术员角色</translation>
+    </message>
+    <message>
+        <source>Reconnecting {device}…</source>
+        <translation>正在重新连接 {device}…</translation>
+    </message>
+    <message>
+        <source>{device}: reconnect started; its state shows when the port is back.</source>
+        <translation>{device}：已开始重新连接；端口恢复后显示其状态。</translation>
+    </message>
+    <message>
+        <source>{device}: reconnect failed: {error}</source>
+        <translation>{device}：重新连接失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>FrameModel</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Dir</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Hex</source>
+        <translation>十六进制</translation>
+    </message>
+    <message>
+        <source>ASCII</source>
+        <translation>ASCII</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>LanePanel</name>
+    <message>
+        <source>Lane {n}: {name}</source>
+        <translation>车道 {n}：{name}</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>秤台</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>相机</translation>
+    </message>
+    <message>
+        <source>I/O</source>
+        <translation>I/O</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>情报板</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Weight (kg)</source>
+        <translation>重量 (kg)</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>Axle load (kg)</source>
+        <translation>轴重 (kg)</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>等待</translation>
+    </message>
+    <message>
+        <source>Weighing</source>
+        <translation>称重中</translation>
+    </message>
+    <message>
+        <source>Stable</source>
+        <translation>已稳定</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Type the plate and press Enter</source>
+        <translation>请输入车牌并按回车</translation>
+    </message>
+    <message>
+        <source>Gross {kg} kg</source>
+        <translation>总重 {kg} kg</translation>
+    </message>
+    <message>
+        <source>HOLD for review: {reason}</source>
+        <translation>待复核：{reason}</translation>
+    </message>
+    <message>
+        <source>OVERLOADED {kg} kg ({rate:.2f}%)</source>
+        <translation>超限 {kg} kg（{rate:.2f}%）</translation>
+    </message>
+    <message>
+        <source>WITHIN LIMIT</source>
+        <translation>未超限</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <source>Screen locked</source>
+        <translation>屏幕已锁定</translation>
+    </message>
+    <message>
+        <source>Checking...</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Wrong login or password.</source>
+        <translation>用户名或密码错误。</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Sign in: {station}</source>
+        <translation>登录：{station}</translation>
+    </message>
+    <message>
+        <source>Sign in to start your shift.</source>
+        <translation>请登录以开始值班。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Overload station: {name} ({code})</source>
+        <translation>超限检测站：{name}（{code}）</translation>
+    </message>
+    <message>
+        <source>Lanes</source>
+        <translation>车道</translation>
+    </message>
+    <message>
+        <source>Records</source>
+        <translation>检测记录</translation>
+    </message>
+    <message>
+        <source>Open cases</source>
+        <translation>未结案件</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Upload</source>
+        <translation>数据上传</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Correct plate...</source>
+        <translation>更正车牌…</translation>
+    </message>
+    <message>
+        <source>Print ticket</source>
+        <translation>打印检测单</translation>
+    </message>
+    <message>
+        <source>Print unload notice</source>
+        <translation>打印卸载通知书</translation>
+    </message>
+    <message>
+        <source>Close case...</source>
+        <translation>结案…</translation>
+    </message>
+    <message>
+        <source>Enter axle type...</source>
+        <translation>输入轴型…</translation>
+    </message>
+    <message>
+        <source>Supervisor override...</source>
+        <translation>站长放行…</translation>
+    </message>
+    <message>
+        <source>Zero the scale</source>
+        <translation>秤台置零</translation>
+    </message>
+    <message>
+        <source>Lock screen</source>
+        <translation>锁屏</translation>
+    </message>
+    <message>
+        <source>End shift</source>
+        <translation>交班</translation>
+    </message>
+    <message>
+        <source>Settings...</source>
+        <translation>系统设置…</translation>
+    </message>
+    <message>
+        <source>Lane {n}</source>
+        <translation>车道 {n}</translation>
+    </message>
+    <message>
+        <source>&amp;Station</source>
+        <translation>站点(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Lane</source>
+        <translation>车道(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Maintenance</source>
+        <translation>维护(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Lane actions</source>
+        <translation>车道操作</translation>
+    </message>
+    <message>
+        <source>Lane {n}: enter the axle type (F7)</source>
+        <translation>车道 {n}：请输入轴型（F7）</translation>
+    </message>
+    <message>
+        <source>Lane {n}: vehicle left: {reason}</source>
+        <translation>车道 {n}：车辆已离开：{reason}</translation>
+    </message>
+    <message>
+        <source>Lane {n}: released by supervisor override</source>
+        <translation>车道 {n}：站长已强制放行</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Confirmed {check}</source>
+        <translation>已确认 {check}</translation>
+    </message>
+    <message>
+        <source>Plate corrected; new record {check}</source>
+        <translation>车牌已更正；新记录 {check}</translation>
+    </message>
+    <message>
+        <source>Axle type</source>
+        <translation>轴型</translation>
+    </message>
+    <message>
+        <source>Axle-group codes front to rear, e.g. 1157</source>
+        <translation>由前至后的轴组代码，例如 1157</translation>
+    </message>
+    <message>
+        <source>No weighing on this lane yet</source>
+        <translation>本车道尚无称重记录</translation>
+    </message>
+    <message>
+        <source>This weighing has no unload notice</source>
+        <translation>本次称重没有卸载通知书</translation>
+    </message>
+    <message>
+        <source>Document saved: {path}</source>
+        <translation>文书已保存：{path}</translation>
+    </message>
+    <message>
+        <source>Release lane {n} against the verdict</source>
+        <translation>违反判定放行车道 {n}</translation>
+    </message>
+    <message>
+        <source>Override</source>
+        <translation>强制放行</translation>
+    </message>
+    <message>
+        <source>Zero</source>
+        <translation>置零</translation>
+    </message>
+    <message>
+        <source>No running scale can be zeroed from here.</source>
+        <translation>没有可从此处置零的运行中秤台。</translation>
+    </message>
+    <message>
+        <source>Shift of {login} ended: {n} weighings, {over} over the limit</source>
+        <translation>{login} 已交班：称重 {n} 次，超限 {over} 次</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>系统设置</translation>
+    </message>
+    <message>
+        <source>This station runs without a configuration file.</source>
+        <translation>本站未使用配置文件运行。</translation>
+    </message>
+    <message>
+        <source>Not signed in</source>
+        <translation>未登录</translation>
+    </message>
+    <message>
+        <source>DEMO</source>
+        <translation>演示</translation>
+    </message>
+    <message>
+        <source>Demo accounts: {accounts}</source>
+        <translation>演示账户：{accounts}</translation>
+    </message>
+</context>
+<context>
+    <name>PasswordChangeDialog</name>
+    <message>
+        <source>Change your password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>当前密码</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>再次输入新密码</translation>
+    </message>
+    <message>
+        <source>The two new passwords differ.</source>
+        <translation>两次输入的新密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>PlateCorrectionDialog</name>
+    <message>
+        <source>Correct the plate of {check}</source>
+        <translation>更正 {check} 的车牌</translation>
+    </message>
+    <message>
+        <source>Yellow</source>
+        <translation>黄色</translation>
+    </message>
+    <message>
+        <source>Blue</source>
+        <translation>蓝色</translation>
+    </message>
+    <message>
+        <source>Green</source>
+        <translation>绿色</translation>
+    </message>
+    <message>
+        <source>Yellow-green</source>
+        <translation>黄绿色</translation>
+    </message>
+    <message>
+        <source>Black</source>
+        <translation>黑色</translation>
+    </message>
+    <message>
+        <source>White</source>
+        <translation>白色</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Plate misread by the camera</source>
+        <translation>相机识别车牌错误</translation>
+    </message>
+    <message>
+        <source>The record is voided and recorded again with this plate; both stay in the chain.</source>
+        <translation>原记录将作废，并以更正后的车牌重新记录；两条记录均保留在哈希链中。</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>Printing</name>
+    <message>
+        <source>Cannot print</source>
+        <translation>无法打印</translation>
+    </message>
+    <message>
+        <source>The document was not produced: {error}</source>
+        <translation>文书未生成：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>RecordDetailDialog</name>
+    <message>
+        <source>Weighing {check_no}</source>
+        <translation>称重记录 {check_no}</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Weighing</source>
+        <translation>称重信息</translation>
+    </message>
+    <message>
+        <source>Ticket no.</source>
+        <translation>检测单号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>检测站</translation>
+    </message>
+    <message>
+        <source>Lane / direction</source>
+        <translation>车道 / 方向</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Axle type</source>
+        <translation>轴型</translation>
+    </message>
+    <message>
+        <source>Limit rule</source>
+        <translation>限值依据</translation>
+    </message>
+    <message>
+        <source>Adjustments</source>
+        <translation>限值调整</translation>
+    </message>
+    <message>
+        <source>Weighing mode</source>
+        <translation>称重方式</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>车速</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>秤台</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>检定证书</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>操作员</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>判定</translation>
+    </message>
+    <message>
+        <source>Gross</source>
+        <translation>总重</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>限值</translation>
+    </message>
+    <message>
+        <source>Over</source>
+        <translation>超限量</translation>
+    </message>
+    <message>
+        <source>Over rate</source>
+        <translation>超限率</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>异常标记</translation>
+    </message>
+    <message>
+        <source>Hash chain</source>
+        <translation>哈希链</translation>
+    </message>
+    <message>
+        <source>Enforcement case</source>
+        <translation>执法案件</translation>
+    </message>
+    <message>
+        <source>Notice no.</source>
+        <translation>通知书编号</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Opened</source>
+        <translation>立案时间</translation>
+    </message>
+    <message>
+        <source>Unload by</source>
+        <translation>卸载期限</translation>
+    </message>
+    <message>
+        <source>To unload</source>
+        <translation>应卸载</translation>
+    </message>
+    <message>
+        <source>Re-weighings</source>
+        <translation>复检</translation>
+    </message>
+    <message>
+        <source>Axles</source>
+        <translation>轴</translation>
+    </message>
+    <message>
+        <source>Axle</source>
+        <translation>轴</translation>
+    </message>
+    <message>
+        <source>Weight (kg)</source>
+        <translation>重量 (kg)</translation>
+    </message>
+    <message>
+        <source>Group</source>
+        <translation>轴组</translation>
+    </message>
+    <message>
+        <source>Spacing (mm)</source>
+        <translation>轴距 (mm)</translation>
+    </message>
+    <message>
+        <source>Raw trace</source>
+        <translation>原始波形</translation>
+    </message>
+    <message>
+        <source>Pictures</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Print ticket</source>
+        <translation>打印检测单</translation>
+    </message>
+    <message>
+        <source>Print unload notice</source>
+        <translation>打印卸载通知书</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Could not load the weighing: {error}</source>
+        <translation>无法加载称重记录：{error}</translation>
+    </message>
+    <message>
+        <source>There is no weighing {check_no} in this station.</source>
+        <translation>本站没有称重记录 {check_no}。</translation>
+    </message>
+    <message>
+        <source>lane {lane}, direction {direction}</source>
+        <translation>车道 {lane}，方向 {direction}</translation>
+    </message>
+    <message>
+        <source>{plate} ({colour}, {source})</source>
+        <translation>{plate}（{colour}，{source}）</translation>
+    </message>
+    <message>
+        <source>{speed} km/h</source>
+        <translation>{speed} km/h</translation>
+    </message>
+    <message>
+        <source>Re-weighing of {first}</source>
+        <translation>{first} 的复检</translation>
+    </message>
+    <message>
+        <source>{scale}, calibration counter {counter}</source>
+        <translation>{scale}，标定计数 {counter}</translation>
+    </message>
+    <message>
+        <source>{cert} valid until {date}</source>
+        <translation>{cert}，有效期至 {date}</translation>
+    </message>
+    <message>
+        <source>{kg} kg</source>
+        <translation>{kg} kg</translation>
+    </message>
+    <message>
+        <source>OVER THE LIMIT by {kg} kg ({rate} %)</source>
+        <translation>超限 {kg} kg（{rate} %）</translation>
+    </message>
+    <message>
+        <source>Within the limit</source>
+        <translation>未超限</translation>
+    </message>
+    <message>
+        <source>VOIDED: {reason}</source>
+        <translation>已作废：{reason}</translation>
+    </message>
+    <message>
+        <source>✓ intact (record {seq})</source>
+        <translation>✓ 完整（记录 {seq}）</translation>
+    </message>
+    <message>
+        <source>✗ {problem}</source>
+        <translation>✗ {problem}</translation>
+    </message>
+    <message>
+        <source>{deadline} ({left})</source>
+        <translation>{deadline}（{left}）</translation>
+    </message>
+    <message>
+        <source>No pictures</source>
+        <translation>无图片</translation>
+    </message>
+    <message>
+        <source>Ticket printed {n}×; the next one is a copy</source>
+        <translation>检测单已打印 {n} 次；再次打印为副本</translation>
+    </message>
+    <message>
+        <source>Ticket not printed yet</source>
+        <translation>检测单尚未打印</translation>
+    </message>
+    <message>
+        <source>Unload notice printed {n}×; the next one is a copy</source>
+        <translation>卸载通知书已打印 {n} 次；再次打印为副本</translation>
+    </message>
+    <message>
+        <source>Unload notice not printed yet</source>
+        <translation>卸载通知书尚未打印</translation>
+    </message>
+</context>
+<context>
+    <name>RecordTexts</name>
+    <message>
+        <source>speed changed</source>
+        <translation>变速</translation>
+    </message>
+    <message>
+        <source>stopped on the scale</source>
+        <translation>秤上停车</translation>
+    </message>
+    <message>
+        <source>reversed</source>
+        <translation>倒车</translation>
+    </message>
+    <message>
+        <source>following vehicle</source>
+        <translation>跟车</translation>
+    </message>
+    <message>
+        <source>two vehicles</source>
+        <translation>两车同秤</translation>
+    </message>
+    <message>
+        <source>partly on the platform</source>
+        <translation>未完全上秤</translation>
+    </message>
+    <message>
+        <source>no return to zero</source>
+        <translation>未回零</translation>
+    </message>
+    <message>
+        <source>unstable</source>
+        <translation>不稳定</translation>
+    </message>
+    <message>
+        <source>no certificate</source>
+        <translation>无检定证书</translation>
+    </message>
+    <message>
+        <source>certificate expired</source>
+        <translation>检定证书过期</translation>
+    </message>
+    <message>
+        <source>no daily scale check</source>
+        <translation>未做当日校秤</translation>
+    </message>
+    <message>
+        <source>axles assumed</source>
+        <translation>轴型为推定</translation>
+    </message>
+    <message>
+        <source>watchlist</source>
+        <translation>布控车辆</translation>
+    </message>
+    <message>
+        <source>no plate</source>
+        <translation>无车牌</translation>
+    </message>
+    <message>
+        <source>plate typed</source>
+        <translation>手工输入车牌</translation>
+    </message>
+    <message>
+        <source>weight typed</source>
+        <translation>手工输入重量</translation>
+    </message>
+    <message>
+        <source>Re-weigh</source>
+        <translation>复检</translation>
+    </message>
+    <message>
+        <source>First</source>
+        <translation>初检</translation>
+    </message>
+    <message>
+        <source>Re-weighing</source>
+        <translation>复检</translation>
+    </message>
+    <message>
+        <source>First weighing</source>
+        <translation>初检</translation>
+    </message>
+    <message>
+        <source>Closed: {result}</source>
+        <translation>已结案：{result}</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未结案</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已结案</translation>
+    </message>
+    <message>
+        <source>Voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <source>unloaded</source>
+        <translation>已卸载</translation>
+    </message>
+    <message>
+        <source>not over the limit</source>
+        <translation>未超限</translation>
+    </message>
+    <message>
+        <source>handed to the traffic police</source>
+        <translation>移交公安交管</translation>
+    </message>
+    <message>
+        <source>oversize permit</source>
+        <translation>持超限运输许可</translation>
+    </message>
+    <message>
+        <source>absconded</source>
+        <translation>驶离逃逸</translation>
+    </message>
+    <message>
+        <source>blue</source>
+        <translation>蓝</translation>
+    </message>
+    <message>
+        <source>yellow</source>
+        <translation>黄</translation>
+    </message>
+    <message>
+        <source>black</source>
+        <translation>黑</translation>
+    </message>
+    <message>
+        <source>white</source>
+        <translation>白</translation>
+    </message>
+    <message>
+        <source>green</source>
+        <translation>绿</translation>
+    </message>
+    <message>
+        <source>yellow-green</source>
+        <translation>黄绿</translation>
+    </message>
+    <message>
+        <source>blue-white</source>
+        <translation>蓝白</translation>
+    </message>
+    <message>
+        <source>unknown colour</source>
+        <translation>未知颜色</translation>
+    </message>
+    <message>
+        <source>red</source>
+        <translation>红</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Front</source>
+        <translation>车前</translation>
+    </message>
+    <message>
+        <source>Rear</source>
+        <translation>车后</translation>
+    </message>
+    <message>
+        <source>Front side</source>
+        <translation>前侧</translation>
+    </message>
+    <message>
+        <source>Rear side</source>
+        <translation>后侧</translation>
+    </message>
+    <message>
+        <source>Panorama video</source>
+        <translation>全景视频</translation>
+    </message>
+    <message>
+        <source>Front video</source>
+        <translation>车前视频</translation>
+    </message>
+    <message>
+        <source>Rear video</source>
+        <translation>车后视频</translation>
+    </message>
+    <message>
+        <source>static platform</source>
+        <translation>静态整车秤</translation>
+    </message>
+    <message>
+        <source>axle scale</source>
+        <translation>轴重秤</translation>
+    </message>
+    <message>
+        <source>weigh-in-motion</source>
+        <translation>动态称重</translation>
+    </message>
+    <message>
+        <source>typed by the operator</source>
+        <translation>操作员输入</translation>
+    </message>
+    <message>
+        <source>read by the camera</source>
+        <translation>相机识别</translation>
+    </message>
+    <message>
+        <source>overdue by {h} h {m:02d} min</source>
+        <translation>已逾期 {h} 小时 {m:02d} 分</translation>
+    </message>
+    <message>
+        <source>{h} h {m:02d} min left</source>
+        <translation>剩余 {h} 小时 {m:02d} 分</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsModel</name>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Ticket no.</source>
+        <translation>检测单号</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>Lane</source>
+        <translation>车道</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Gross (kg)</source>
+        <translation>总重 (kg)</translation>
+    </message>
+    <message>
+        <source>Limit (kg)</source>
+        <translation>限值 (kg)</translation>
+    </message>
+    <message>
+        <source>Over (kg)</source>
+        <translation>超限量 (kg)</translation>
+    </message>
+    <message>
+        <source>Over (%)</source>
+        <translation>超限率 (%)</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>异常标记</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <source>voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <source>Similar plate: one character differs from the search</source>
+        <translation>相似车牌：与搜索内容有一个字符不同</translation>
+    </message>
+    <message>
+        <source>This weighing was voided</source>
+        <translation>该称重记录已作废</translation>
+    </message>
+</context>
+<context>
+    <name>RecordsView</name>
+    <message>
+        <source>Plate, e.g. 豫A12345</source>
+        <translation>车牌，例如 豫A12345</translation>
+    </message>
+    <message>
+        <source>Similar plates</source>
+        <translation>相似车牌</translation>
+    </message>
+    <message>
+        <source>Ignore spaces and case, and allow one misread character</source>
+        <translation>忽略空格和大小写，并允许一个字符识别错误</translation>
+    </message>
+    <message>
+        <source>Over the limit only</source>
+        <translation>仅显示超限</translation>
+    </message>
+    <message>
+        <source>Open cases only</source>
+        <translation>仅显示未结案件</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>Plate</source>
+        <translation>车牌</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在查询…</translation>
+    </message>
+    <message>
+        <source>Only the newest {n} records are shown, {over} over the limit; narrow the search</source>
+        <translation>仅显示最新的 {n} 条记录（超限 {over} 条）；请缩小查询范围</translation>
+    </message>
+    <message>
+        <source>{n} records, {over} over the limit</source>
+        <translation>共 {n} 条记录，超限 {over} 条</translation>
+    </message>
+    <message>
+        <source>Search failed: {error}</source>
+        <translation>查询失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Station settings</source>
+        <translation>站点设置</translation>
+    </message>
+    <message>
+        <source>Changing the station settings needs the administrator role.</source>
+        <translation>修改站点设置需要管理员角色。</translation>
+    </message>
+    <message>
+        <source>Configuration file</source>
+        <translation>配置文件</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>概要</translation>
+    </message>
+    <message>
+        <source>File: {path}</source>
+        <translation>文件：{path}</translation>
+    </message>
+    <message>
+        <source>Reading the file…</source>
+        <translation>正在读取文件…</translation>
+    </message>
+    <message>
+        <source>Validate</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Station code</source>
+        <translation>站点编号</translation>
+    </message>
+    <message>
+        <source>Station name</source>
+        <translation>站点名称</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>Province upload</source>
+        <translation>省级平台上传</translation>
+    </message>
+    <message>
+        <source>Lane / device</source>
+        <translation>车道 / 设备</translation>
+    </message>
+    <message>
+        <source>Mode / kind</source>
+        <translation>方式 / 类型</translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation>驱动</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <source>Simulated</source>
+        <translation>模拟</translation>
+    </message>
+    <message>
+        <source>Signed out: the settings can no longer be saved.</source>
+        <translation>已退出登录：设置无法再保存。</translation>
+    </message>
+    <message>
+        <source>Edit the text, then Validate or Save.</source>
+        <translation>编辑文本后，点击校验或保存。</translation>
+    </message>
+    <message>
+        <source>{path} does not exist yet. Below is the commented demo configuration (simulated devices): edit it and save to create the file.</source>
+        <translation>{path} 尚不存在。下面是带注释的演示配置（模拟设备）：编辑后保存即可创建该文件。</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: {error}</source>
+        <translation>无法读取 {path}：{error}</translation>
+    </message>
+    <message>
+        <source>Valid: the station can start with this configuration.</source>
+        <translation>校验通过：本站可以使用此配置启动。</translation>
+    </message>
+    <message>
+        <source>Validation failed: {error}</source>
+        <translation>校验失败：{error}</translation>
+    </message>
+    <message>
+        <source>The text has errors; this summary is of the last valid version.</source>
+        <translation>文本有错误；此概要对应最后一个有效版本。</translation>
+    </message>
+    <message>
+        <source>Line {line}: {key}: {problem}</source>
+        <translation>第 {line} 行：{key}：{problem}</translation>
+    </message>
+    <message>
+        <source>(file)</source>
+        <translation>（文件）</translation>
+    </message>
+    <message>
+        <source>Allowed: {allowed}</source>
+        <translation>允许值：{allowed}</translation>
+    </message>
+    <message>
+        <source>In {path}</source>
+        <translation>位于 {path}</translation>
+    </message>
+    <message>
+        <source>Summary of the text as it was last validated.</source>
+        <translation>按最后一次校验的文本生成的概要。</translation>
+    </message>
+    <message>
+        <source>{url}, daily at {time}</source>
+        <translation>{url}，每日 {time}</translation>
+    </message>
+    <message>
+        <source>not configured</source>
+        <translation>未配置</translation>
+    </message>
+    <message>
+        <source>Lane {number}: {name}</source>
+        <translation>车道 {number}：{name}</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
+        <source>Saved {path}; the previous version is kept as {backup}.</source>
+        <translation>已保存 {path}；上一版本保留为 {backup}。</translation>
+    </message>
+    <message>
+        <source>Lanes or devices changed: restart the station for them to take effect.</source>
+        <translation>车道或设备已更改：重启本站后生效。</translation>
+    </message>
+    <message>
+        <source>The station reads its settings at start: restart it to apply them.</source>
+        <translation>本站在启动时读取设置：请重启以应用。</translation>
+    </message>
+    <message>
+        <source>Not saved: the file is unchanged.</source>
+        <translation>未保存：文件未改动。</translation>
+    </message>
+    <message>
+        <source>Not saved: {error}</source>
+        <translation>未保存：{error}</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>The configuration has unsaved changes. Close and discard them?</source>
+        <translation>配置有未保存的更改。关闭并放弃这些更改吗？</translation>
+    </message>
+</context>
+<context>
+    <name>Thumbnail</name>
+    <message>
+        <source>missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <source>unreadable</source>
+        <translation>无法读取</translation>
+    </message>
+    <message>
+        <source>Double-click to enlarge</source>
+        <translation>双击放大</translation>
+    </message>
+    <message>
+        <source>Picture</source>
+        <translation>图片</translation>
+    </message>
+</context>
+<context>
+    <name>TracePlot</name>
+    <message>
+        <source>Weight (kg)</source>
+        <translation>重量 (kg)</translation>
+    </message>
+    <message>
+        <source>Replay</source>
+        <translation>回放</translation>
+    </message>
+    <message>
+        <source>Time (s)</source>
+        <translation>时间 (秒)</translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation>采样点</translation>
+    </message>
+    <message>
+        <source>{n} samples, peak {peak} kg</source>
+        <translation>{n} 个采样点，峰值 {peak} kg</translation>
+    </message>
+    <message>
+        <source>No raw trace stored for this weighing</source>
+        <translation>本次称重未保存原始波形</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>t = {t:.2f} s   {kg} kg</source>
+        <translation>t = {t:.2f} 秒   {kg} kg</translation>
+    </message>
+</context>
+<context>
+    <name>UploadView</name>
+    <message>
+        <source>Province upload</source>
+        <translation>省级平台上传</translation>
+    </message>
+    <message>
+        <source>Records waiting</source>
+        <translation>待上传记录</translation>
+    </message>
+    <message>
+        <source>Oldest waiting since</source>
+        <translation>最早待上传时间</translation>
+    </message>
+    <message>
+        <source>Rejected records</source>
+        <translation>被拒绝记录</translation>
+    </message>
+    <message>
+        <source>Last upload</source>
+        <translation>上次上传</translation>
+    </message>
+    <message>
+        <source>Result of the last upload</source>
+        <translation>上次上传结果</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Upload now</source>
+        <translation>立即上传</translation>
+    </message>
+    <message>
+        <source>Available when the province upload is installed</source>
+        <translation>安装省级平台上传功能后可用</translation>
+    </message>
+    <message>
+        <source>Configured: {url}, daily at {time}</source>
+        <translation>已配置：{url}，每日 {time}</translation>
+    </message>
+    <message>
+        <source>Not configured ([province] base_url is empty in the settings)</source>
+        <translation>未配置（设置中 [province] base_url 为空）</translation>
+    </message>
+    <message>
+        <source>Updated {time}</source>
+        <translation>更新于 {time}</translation>
+    </message>
+    <message>
+        <source>Cannot read the upload status: {error}</source>
+        <translation>无法读取上传状态：{error}</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未</translation>
+    </message>
+    <message>
+        <source>nothing is waiting</source>
+        <translation>无待上传数据</translation>
+    </message>
+    <message>
+        <source>{time} ({age} ago)</source>
+        <translation>{time}（{age}前）</translation>
+    </message>
+    <message>
+        <source>{days} d {hours} h</source>
+        <translation>{days} 天 {hours} 小时</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes} min</source>
+        <translation>{hours} 小时 {minutes} 分</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>less than a minute</source>
+        <translation>不到一分钟</translation>
+    </message>
+    <message>
+        <source>Every record stays in the outbox until the province accepts it; the station keeps weighing without the network.</source>
+        <translation>每条记录都保留在待发队列中，直到省级平台接收；断网时本站照常称重。</translation>
+    </message>
+    <message>
+        <source>The province upload is not configured, so records wait here. An administrator sets [province] base_url in the settings.</source>
+        <translation>省级平台上传尚未配置，记录在此等待。请管理员在设置中填写 [province] base_url。</translation>
+    </message>
+    <message>
+        <source>Rejected by the province: {count}. A rejected record is not sent again unchanged: the supervisor has to look at it.</source>
+        <translation>被省级平台拒绝：{count} 条。被拒绝的记录不会原样重发：需由站长处理。</translation>
+    </message>
+</context>
+<context>
+    <name>_PasswordForm</name>
+    <message>
+        <source>Login</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Enter the login and the password.</source>
+        <translation>请输入用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Checking...</source>
+        <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Wrong login or password, or the account is locked.</source>
+        <translation>用户名或密码错误，或账户已锁定。</translation>
+    </message>
+    <message>
+        <source>Cannot check the password: {error}</source>
+        <translation>无法验证密码：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>dialog</name>
+    <message>
+        <source>First start: sign in as admin with the one-time password {password}</source>
+        <translation>首次启动：请以 admin 和一次性密码 {password} 登录</translation>
+    </message>
+</context>
+</TS>
