@@ -8,6 +8,7 @@ database (off the GUI thread) so the screen shows exactly what was recorded.
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
@@ -16,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from station.config import LaneConfig
 from station.domain.axle_groups import GroupLoad, group_loads
+from station.domain.rates import over_rate
 from station.domain.readings import DeviceState, WimVehicle
 from station.lanes.notices import WeighingCompleted
 from station.readmodel import WeighingDetail
@@ -177,6 +179,7 @@ class LanePanel(QtWidgets.QFrame):
         self.last: WeighingCompleted | None = None
         self.detail: WeighingDetail | None = None
         self.waiting_for_plate = False
+        self.verdict_lines = ("", "")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setObjectName(f"lane{lane.number}")
         self._build()
@@ -322,25 +325,30 @@ class LanePanel(QtWidgets.QFrame):
         notice = self.last
         if notice is None:
             self.verdict.setText("")
+            self.verdict_lines = ("", "")
             return
-        text, colour = self.verdict_text(notice)
-        self.verdict.setText(text)
-        # A hold carries a sentence; the verdict itself must stay one line and large.
-        size = "18pt" if notice.step == "hold" else "26pt"
-        self.verdict.setStyleSheet(f"{VERDICT_STYLE} font-size: {size}; background: {colour}")
+        line, gross, colour = self.verdict_text(notice)
+        self.verdict_lines = (line, gross)
+        # A hold carries a sentence; a verdict stays one large line, the gross below it.
+        size = 17 if notice.step == "hold" else 26
+        self.verdict.setText(
+            f"<div style='font-size:{size}pt'>{html.escape(line)}</div>"
+            f"<div style='font-size:14pt'>{html.escape(gross)}</div>"
+        )
+        self.verdict.setStyleSheet(f"{VERDICT_STYLE} background: {colour}")
 
-    def verdict_text(self, notice: WeighingCompleted) -> tuple[str, str]:
+    def verdict_text(self, notice: WeighingCompleted) -> tuple[str, str, str]:
+        """(verdict line, gross line, colour); the rate is the record's, rounded half up."""
         gross = self.tr("Gross {kg} kg").format(kg=f"{notice.sum_kg:,}")
         if notice.step == "hold":
-            return self.tr("HOLD for review: {reason}").format(reason=notice.reason), "#ef6c00"
+            reason = self.tr("HOLD for review: {reason}").format(reason=notice.reason)
+            return reason, gross, "#ef6c00"
         if notice.is_over:
-            rate = notice.over_kg * 100 / notice.limit_kg if notice.limit_kg else 0
-            over = self.tr("OVERLOADED {kg} kg ({rate:.2f}%)").format(
-                kg=f"{notice.over_kg:,}", rate=rate
+            over = self.tr("OVERLOADED {kg} kg ({rate}%)").format(
+                kg=f"{notice.over_kg:,}", rate=over_rate(notice.over_kg, notice.limit_kg)
             )
-            return f"{over}  ·  {gross}", "#c62828"
-        within = self.tr("WITHIN LIMIT")
-        return f"{within}  ·  {gross}", "#2e7d32"
+            return over, gross, "#c62828"
+        return self.tr("WITHIN LIMIT"), gross, "#2e7d32"
 
     # ---- selection, redraw ------------------------------------------------------------
 

@@ -174,7 +174,7 @@ class PasswordChangeDialog(QtWidgets.QDialog):
 
 
 class LockScreen(QtWidgets.QWidget):
-    """Covers the main window; the signed-in user (or a supervisor) unlocks it."""
+    """Covers the whole main window; the signed-in user (or the next one) unlocks it."""
 
     unlocked = QtCore.Signal(object)  # the SignedIn who unlocked
 
@@ -187,35 +187,57 @@ class LockScreen(QtWidgets.QWidget):
     ) -> None:
         super().__init__(parent)
         self._check = check
-        self.setAutoFillBackground(True)
-        self.setStyleSheet("LockScreen { background: #263238 } QLabel { color: white }")
+        # Without this a QWidget subclass ignores its style sheet background: the lanes
+        # and their data would show through the lock.
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            "LockScreen { background: #263238 } QLabel { color: white; font-size: 12pt }"
+        )
         self.title = QtWidgets.QLabel()
-        self.title.setStyleSheet("font-size: 22pt; color: white")
+        self.title.setStyleSheet("font-size: 24pt; color: white")
+        self.hint = QtWidgets.QLabel()
         self.login_edit = QtWidgets.QLineEdit()
         self.password_edit = QtWidgets.QLineEdit()
         self.password_edit.setEchoMode(QtWidgets.QLineEdit.EchoMode.Password)
         self.password_edit.returnPressed.connect(self._try)
+        self.button = QtWidgets.QPushButton()
+        self.button.clicked.connect(self._try)
         self.message = QtWidgets.QLabel()
+        self.message.setStyleSheet("color: #ffab91; font-size: 12pt")
+        self._arrange()
+        self.hide()
+
+    def _arrange(self) -> None:
+        self.login_label, self.password_label = QtWidgets.QLabel(), QtWidgets.QLabel()
+        form = QtWidgets.QFormLayout()
+        form.addRow(self.login_label, self.login_edit)
+        form.addRow(self.password_label, self.password_edit)
         box = QtWidgets.QVBoxLayout()
-        box.addWidget(self.title)
-        box.addWidget(self.login_edit)
-        box.addWidget(self.password_edit)
+        box.addStretch(1)
+        for widget in (self.title, self.hint):
+            box.addWidget(widget)
+        box.addLayout(form)
+        box.addWidget(self.button)
         box.addWidget(self.message)
+        box.addStretch(2)
         outer = QtWidgets.QHBoxLayout(self)
         outer.addStretch(1)
-        outer.addLayout(box)
+        outer.addLayout(box, 1)
         outer.addStretch(1)
-        self.hide()
 
     def lock(self, login: str) -> None:
         self.title.setText(self.tr("Screen locked"))
+        self.hint.setText(self.tr("Unlock with your password, or sign in to take over the desk."))
+        self.login_label.setText(self.tr("Login"))
+        self.password_label.setText(self.tr("Password"))
+        self.button.setText(self.tr("Unlock"))
         self.login_edit.setText(login)
         self.password_edit.clear()
         self.message.clear()
         self.setGeometry(self.parentWidget().rect())
         self.show()
         self.raise_()
-        self.password_edit.setFocus()
+        (self.password_edit if login else self.login_edit).setFocus()
 
     def _try(self) -> None:
         self.message.setText(self.tr("Checking..."))

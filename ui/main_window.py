@@ -26,6 +26,7 @@ from station.readmodel import WeighingDetail
 from station.security import LoginPolicy, Permission
 from station.storage import desk, views
 from station.storage.accounts import SignedIn, authenticate
+from station.timeutil import beijing_now
 from ui.bridge import Bridge
 from ui.cases import CasesView
 from ui.context import AppContext
@@ -378,9 +379,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.lock_screen.lock(login)
 
     def _unlocked(self, user: SignedIn) -> None:
+        """The same person resumes; another person takes over the desk (a hand-over)."""
         session = self.ctx.session
-        if user.login != session.login:  # another person takes over the desk
+        if session.user is not None and user.login != session.login:
             self._end_shift_of(session.login)
+        if session.user is None or user.login != session.login:
             self._start_shift_of(user)
         session.sign_in(user)
         database = self.ctx.database
@@ -400,11 +403,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._idle.start()
 
     def end_shift(self) -> None:
+        """Hand the desk over: the shift ends and the lock screen waits for the next person."""
         session = self.ctx.session
         if session.user is None:
             return
         self._end_shift_of(session.login)
-        session.set_locked(True)
+        session.sign_out()
         self.lock_screen.lock("")
 
     def _shift_ended(self, summary: desk.ShiftSummary) -> None:
@@ -436,7 +440,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._tick_clock()
 
     def _tick_clock(self) -> None:
-        self.clock_label.setText(QtCore.QDateTime.currentDateTime().toString("yyyy-MM-dd HH:mm:ss"))
+        # Records carry Beijing time whatever the PC's zone; the desk shows the same clock.
+        self.clock_label.setText(beijing_now().strftime("%Y-%m-%d %H:%M:%S"))
 
     def _show_user(self) -> None:
         user = self.ctx.session.user

@@ -43,8 +43,9 @@ def test_an_overloaded_vehicle_appears_with_its_verdict(qtbot, desk, feed) -> No
     assert notice.plate == record["plateNum"] == "豫A12345"
     assert record["isOver"] == 1 and notice.is_over
     over = f"{record['overWeight']:,}"
-    assert "OVERLOADED" in panel.verdict.text() and over in panel.verdict.text()
-    assert f"{record['sumWeight']:,}" in panel.verdict.text()
+    assert "OVERLOADED" in " ".join(panel.verdict_lines) and over in " ".join(panel.verdict_lines)
+    assert f"{record['sumWeight']:,}" in " ".join(panel.verdict_lines)
+    assert f"({record['overRate']}%)" in panel.verdict_lines[0]
     assert panel.plate_edit.text() == "豫A12345"
     # The recorded axles come back from the database: bars and the pictogram.
     qtbot.waitUntil(lambda: panel.detail is not None, timeout=5000)
@@ -58,8 +59,8 @@ def test_a_legal_vehicle_shows_within_limit(qtbot, desk, feed) -> None:
     feed.truck("豫B54321", *LEGAL_2_AXLE)
     wait_completed(qtbot, desk)
     panel = desk.window.panels[1]
-    assert panel.verdict.text().startswith("WITHIN LIMIT")
-    assert "14,000" in panel.verdict.text()
+    assert " ".join(panel.verdict_lines).startswith("WITHIN LIMIT")
+    assert "14,000" in " ".join(panel.verdict_lines)
 
 
 def test_device_status_lights_follow_the_drivers(qtbot, desk, feed) -> None:
@@ -190,3 +191,32 @@ def test_an_override_needs_a_supervisor_password(qtbot, desk) -> None:
     with qtbot.waitSignal(dialog.accepted, timeout=5000):
         dialog.check()
     assert dialog.signed_in.login == "sup" and dialog.reason == "ambulance escort"
+
+
+def test_the_lock_screen_hides_the_lanes(qtbot, desk) -> None:
+    window = desk.window
+    window.lock()
+    screen = window.lock_screen
+    assert screen.geometry() == window.rect()
+    image = window.grab().toImage()
+    # The lane panels must not show through: the middle of the window is the lock colour.
+    colour = image.pixelColor(window.width() // 4, window.height() // 2)
+    assert (colour.red(), colour.green(), colour.blue()) == (0x26, 0x32, 0x38)
+
+
+def test_a_hand_over_ends_one_shift_and_starts_the_next(qtbot, desk) -> None:
+    window = desk.window
+    qtbot.waitUntil(lambda: len(audit_actions(desk, "SHIFT_START")) == 1, timeout=5000)
+    window.end_shift()
+    assert desk.ctx.session.user is None and window.lock_screen.isVisible()
+    screen = window.lock_screen
+    screen.login_edit.setText("op")
+    screen.password_edit.setText(PASSWORDS["op"])
+    with qtbot.waitSignal(screen.unlocked, timeout=5000):
+        screen._try()
+    assert desk.ctx.session.login == "op"
+    qtbot.waitUntil(lambda: len(audit_actions(desk, "SHIFT_START")) == 2, timeout=5000)
+    ends = audit_actions(desk, "SHIFT_END")
+    assert [e["actor"] for e in ends] == ["sup"]
+    starts = [e["actor"] for e in audit_actions(desk, "SHIFT_START")]
+    assert starts == ["sup", "op"]

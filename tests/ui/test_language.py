@@ -54,7 +54,7 @@ def test_the_desktop_speaks_chinese_by_default(qtbot, tmp_path: Path, feed, chin
         feed.truck("豫B54321", *LEGAL_2_AXLE)
         panel = desktop.window.panels[1]
         qtbot.waitUntil(lambda: panel.last is not None, timeout=15000)
-        assert panel.verdict.text().startswith("未超限")
+        assert " ".join(panel.verdict_lines).startswith("未超限")
         menus = [a.text() for a in desktop.window.menuBar().actions()]
         assert menus[0] == "站点(&S)"
     finally:

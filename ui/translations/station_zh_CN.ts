@@ -370,8 +370,8 @@
         <translation>待复核：{reason}</translation>
     </message>
     <message>
-        <source>OVERLOADED {kg} kg ({rate:.2f}%)</source>
-        <translation>超限 {kg} kg（{rate:.2f}%）</translation>
+        <source>OVERLOADED {kg} kg ({rate}%)</source>
+        <translation>超限 {kg} kg（{rate}%）</translation>
     </message>
     <message>
         <source>WITHIN LIMIT</source>
@@ -383,6 +383,22 @@
     <message>
         <source>Screen locked</source>
         <translation>屏幕已锁定</translation>
+    </message>
+    <message>
+        <source>Unlock with your password, or sign in to take over the desk.</source>
+        <translation>输入本人密码解锁，或由接班人员登录接班。</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
     </message>
     <message>
         <source>Checking...</source>
