@@ -128,7 +128,11 @@ def _axle_marks(vehicle: WimVehicle, window: TraceWindow) -> list[tuple[float, i
 
 
 class AxleBars(pg.PlotWidget):
-    """Axle loads as bars, coloured by their group against the axle-group limit."""
+    """Axle loads as bars, coloured by their group against the axle-group limit.
+
+    The bar item and the limit lines are made once and updated per vehicle: removing and
+    adding pyqtgraph items for every vehicle leaves a little behind each time.
+    """
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,33 +140,34 @@ class AxleBars(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.getAxis("bottom").setLabel("")
-        self.bars: pg.BarGraphItem | None = None
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.6)
+        self.addItem(self.bars)
         self.limit_lines: list[pg.PlotDataItem] = []
         self.setXRange(0.5, 6.5, padding=0)
         self.setYRange(0, 12000, padding=0)
 
     def show_groups(self, weights: list[int | None], groups: list[GroupLoad]) -> None:
-        self.clear()
         heights = [w or 0 for w in weights]
         colours = ["#90a4ae"] * len(heights)
         for group in groups:
             for i in range(group.first_axle, group.first_axle + group.axle_count):
                 colours[i] = "#d32f2f" if group.over else "#1976d2"
         xs = list(range(1, len(heights) + 1))
-        self.bars = pg.BarGraphItem(x=xs, height=heights, width=0.6, brushes=colours)
-        self.addItem(self.bars)
-        for group in groups:
-            if group.limit_kg is None:
-                continue
-            per_axle = group.limit_kg / group.axle_count
+        self.bars.setOpts(x=xs, height=heights, width=0.6, brushes=colours)
+        limited = [group for group in groups if group.limit_kg is not None]
+        while len(self.limit_lines) < len(limited):
+            pen = pg.mkPen("#c62828", width=2, style=QtCore.Qt.PenStyle.DashLine)
+            self.limit_lines.append(self.plot([], [], pen=pen))
+        for line, group in zip(self.limit_lines, limited, strict=False):
+            per_axle = (group.limit_kg or 0) / group.axle_count
             left = group.first_axle + 1 - 0.4
             right = group.first_axle + group.axle_count + 0.4
-            line = self.plot(
-                [left, right],
-                [per_axle, per_axle],
-                pen=pg.mkPen("#c62828", width=2, style=QtCore.Qt.PenStyle.DashLine),
-            )
-            self.limit_lines.append(line)
+            line.setData([left, right], [per_axle, per_axle])
+        for line in self.limit_lines[len(limited) :]:
+            line.setData([], [])
+        self.setXRange(0.5, max(len(xs), 6) + 0.5, padding=0)
+        top = max([*heights, *(g.limit_kg / g.axle_count for g in limited), 10000])
+        self.setYRange(0, top * 1.1, padding=0)
         self.getAxis("bottom").setTicks([[(x, str(x)) for x in xs]])
 
 

@@ -24,10 +24,6 @@ from ui.context import AppContext
 from ui.printing import print_document
 from ui.trace_plot import TracePlot
 
-# print_document renders and audits off the GUI thread and, unless it is given a callback
-# (which would stop it from opening the PDF), tells nobody when it is done: the print
-# counts are read again a little later, and when the operator comes back to this dialog.
-PRINT_REFRESH_MS = 2500
 THUMB_SIZE = QtCore.QSize(200, 150)
 LARGE_SIZE = QtCore.QSize(1000, 750)
 RED = "#c62828"
@@ -377,6 +373,11 @@ class RecordDetailDialog(QtWidgets.QDialog):
         self.print_unload = QtWidgets.QPushButton(self.tr("Print unload notice"))
         self.print_unload.clicked.connect(lambda: self._print("unload"))
         self.prints_label = _value_label("prints")
+        self.void_button = QtWidgets.QPushButton(self.tr("Void..."))
+        self.void_button.setToolTip(
+            self.tr("Withdraw this weighing (supervisor): a VOID record, never a deletion")
+        )
+        self.void_button.clicked.connect(self.ask_void)
         close = QtWidgets.QPushButton(self.tr("Close"))
         close.setDefault(True)
         close.clicked.connect(self.close)
@@ -384,6 +385,7 @@ class RecordDetailDialog(QtWidgets.QDialog):
         bar.addWidget(self.print_ticket)
         bar.addWidget(self.print_unload)
         bar.addWidget(self.prints_label, 1)
+        bar.addWidget(self.void_button)
         bar.addWidget(close)
         self._update_buttons()
         return bar
@@ -599,11 +601,56 @@ class RecordDetailDialog(QtWidgets.QDialog):
         self.print_unload.setEnabled(
             bool(self._notice_no()) and self.ctx.session.can(Permission.PRINT_ENFORCEMENT)
         )
+        self.void_button.setEnabled(
+            self.detail is not None
+            and not self.detail.voided
+            and self.ctx.session.can(Permission.VOID_RECORD)
+        )
 
     def _print(self, kind: str) -> None:
-        print_document(self.ctx, self, self.check_no, kind)
+        done = weak_callback(self._after_print)
+        print_document(self.ctx, self, self.check_no, kind, done)
         self._printed = True
-        QtCore.QTimer.singleShot(PRINT_REFRESH_MS, self, self._reload_prints)
+
+    def _after_print(self, path: object) -> None:
+        del path
+        self._reload_prints()
+
+    # ---- voiding -------------------------------------------------------------------------
+
+    def ask_void(self) -> None:
+        reason, ok = QtWidgets.QInputDialog.getText(
+            self,
+            self.tr("Void {check_no}").format(check_no=self.check_no),
+            self.tr("Why is this weighing withdrawn? (kept in the chain and sent to the province)"),
+        )
+        if ok:
+            self.void(reason)
+
+    def void(self, reason: str) -> None:
+        """Withdraw the weighing (and its case) with VOID records, as the signed-in supervisor."""
+        if not reason.strip():
+            self._failed_void(ValueError(self.tr("A void needs a reason.")))
+            return
+        runtime, check_no, login = self.ctx.runtime, self.check_no, self.ctx.session.login
+        self.void_button.setEnabled(False)
+        self.ctx.tasks.run(
+            functools.partial(runtime.void, check_no, reason.strip(), approver=login),
+            weak_callback(self._voided),
+            weak_callback(self._failed_void),
+        )
+
+    def _voided(self, result: object) -> None:
+        del result
+        self._load()
+
+    def _failed_void(self, error: BaseException) -> None:
+        self._update_buttons()
+        self.void_error = str(error)
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Warning, self.tr("Not voided"), self.void_error, parent=self
+        )
+        box.open()
 
     def changeEvent(self, event: QtCore.QEvent) -> None:
         super().changeEvent(event)

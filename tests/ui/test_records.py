@@ -314,12 +314,12 @@ def test_pictures_are_thumbnails_and_a_lost_file_says_missing(qtbot, station):
 def test_print_buttons_call_print_document_and_count_copies(qtbot, station, monkeypatch):
     calls: list[tuple] = []
 
-    def fake_print(ctx, parent, check_no, kind):
+    def fake_print(ctx, parent, check_no, kind, done):
         calls.append((parent, check_no, kind))
         views.record_print(ctx.database, check_no, kind, actor=ctx.session.login)
+        done(Path("printed.pdf"))
 
     monkeypatch.setattr(record_detail, "print_document", fake_print)
-    monkeypatch.setattr(record_detail, "PRINT_REFRESH_MS", 10)
     check_no = station.done[OVER_PLATE].check_no
     views.record_print(station.ctx.database, check_no, "ticket", actor="op1")
     view = open_view(qtbot, station.ctx)
@@ -357,3 +357,22 @@ def test_a_voided_weighing_says_so_in_the_detail(qtbot, station):
     assert dialog.void_banner.isVisible()
     assert dialog.void_banner.text() == "VOIDED: 称重有误"
     assert not dialog.print_unload.isEnabled()
+
+
+def test_a_supervisor_voids_a_weighing_from_its_detail(qtbot, station):
+    view = open_view(qtbot, station.ctx)
+    dialog = open_detail(qtbot, view, OVER_PLATE)
+    assert not dialog.void_button.isEnabled(), "an operator may not void"
+    station.ctx.session.sign_in(SignedIn("sup1", "站长", Role.SUPERVISOR, False))
+    dialog._update_buttons()
+    assert dialog.void_button.isEnabled()
+    dialog.void("   ")
+    assert "reason" in dialog.void_error
+    with qtbot.waitSignal(dialog.loaded, timeout=5000):
+        dialog.void("plate belongs to another truck")
+    assert dialog.void_banner.isVisible() and not dialog.void_button.isEnabled()
+    with station.ctx.database.read() as session:
+        from station.storage.models import AuditEvent
+
+        voids = [e for e in session.query(AuditEvent) if e.action == "RECORD_VOIDED"]
+    assert voids and all(e.actor == "sup1" for e in voids)

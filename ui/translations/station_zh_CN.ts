@@ -847,6 +847,14 @@
         <translation>打印卸载通知书</translation>
     </message>
     <message>
+        <source>Void...</source>
+        <translation>作废…</translation>
+    </message>
+    <message>
+        <source>Withdraw this weighing (supervisor): a VOID record, never a deletion</source>
+        <translation>作废本次称重（站长）：新增一条作废记录，原记录不删除</translation>
+    </message>
+    <message>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
@@ -929,6 +937,22 @@
     <message>
         <source>Unload notice not printed yet</source>
         <translation>卸载通知书尚未打印</translation>
+    </message>
+    <message>
+        <source>Void {check_no}</source>
+        <translation>作废 {check_no}</translation>
+    </message>
+    <message>
+        <source>Why is this weighing withdrawn? (kept in the chain and sent to the province)</source>
+        <translation>作废原因（保存在哈希链中并上传省级平台）</translation>
+    </message>
+    <message>
+        <source>A void needs a reason.</source>
+        <translation>作废必须填写原因。</translation>
+    </message>
+    <message>
+        <source>Not voided</source>
+        <translation>未作废</translation>
     </message>
 </context>
 <context>
