@@ -90,6 +90,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.panels[lane.number] = panel
             columns = 1 if len(self.ctx.config.lanes) == 1 else 2
             grid.addWidget(panel, index // columns, index % columns)
+        if not self.ctx.config.lanes:
+            text = self.tr(
+                "No lanes are configured. An administrator adds them in "
+                "Station > Settings (see docs/configuration.md)."
+            )
+            empty = QtWidgets.QLabel(text)
+            empty.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            empty.setStyleSheet("font-size: 16pt; color: #546e7a")
+            grid.addWidget(empty, 0, 0)
         self.tabs.addTab(lanes, self.tr("Lanes"))
         self.views: dict[str, QtWidgets.QWidget] = {}
         for key, title, factory in self._view_factories():

@@ -427,6 +427,10 @@
         <translation>超限检测站：{name}（{code}）</translation>
     </message>
     <message>
+        <source>No lanes are configured. An administrator adds them in Station &gt; Settings (see docs/configuration.md).</source>
+        <translation>尚未配置车道。请管理员在“站点 &gt; 系统设置”中添加（参见 docs/configuration.md）。</translation>
+    </message>
+    <message>
         <source>Lanes</source>
         <translation>车道</translation>
     </message>
