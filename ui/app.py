@@ -27,7 +27,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from drivers.lanes import open_devices
 from drivers.sim.ports import with_free_ports
-from drivers.sim.scenario import SimulatedTraffic
 from station.config import ConfigError, LaneConfig, StationConfig, demo_config_text, load_config
 from station.lanes.headless import certify_simulated_scales
 from station.lanes.ports import Clock, EventSink, OpenDevices, StationDevices
@@ -45,6 +44,7 @@ from station.tables import load_limit_book
 from ui.bridge import Bridge
 from ui.context import AppContext, Session
 from ui.fonts import install_font
+from ui.gc_guard import GuiThreadCollector
 from ui.i18n import install_language
 from ui.login import LoginDialog, PasswordChangeDialog
 from ui.main_window import MainWindow, _policy
@@ -94,6 +94,8 @@ def application(language: str) -> tuple[QtWidgets.QApplication, list]:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("overload-station")
     app.setOrganizationName("overload-station")
+    if not hasattr(app, "collector"):
+        app.collector = GuiThreadCollector(app)
     install_font(app)
     return app, install_language(app, language)
 
@@ -288,6 +290,9 @@ class DemoTraffic:
 
 
 def _demo_desktop(config, database, language: str, plan: DemoTraffic) -> Desktop:
+    # The traffic simulation is only for the demo; a station's start-up does not load it.
+    from drivers.sim.scenario import SimulatedTraffic  # noqa: PLC0415
+
     certify_simulated_scales(config, database)
     traffic = SimulatedTraffic(
         config.lanes, vehicles=plan.vehicles, seed=plan.seed, speedup=plan.speedup,
