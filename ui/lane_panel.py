@@ -81,7 +81,7 @@ class LivePlot(pg.PlotWidget):
         # quarter of a core (bench/gui_bench.py: 2 px and a range set every redraw: 36 %).
         self.curve = self.plot(pen=pg.mkPen("#1565c0", width=1))
         self.y_bottom, self.y_top = 0, Y_STEP_KG
-        self.setYRange(0, self.y_top, padding=0)
+        self.setYRange(0, self.y_top, padding=0.04)
         self.markers = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("#ef6c00"))
         self.addItem(self.markers)
         self._axles: list[tuple[float, int]] = []  # station-clock time, kg
@@ -101,7 +101,7 @@ class LivePlot(pg.PlotWidget):
         bottom = 0 if low > -Y_STEP_KG / 20 else -Y_STEP_KG * (int(-low // Y_STEP_KG) + 1)
         if (bottom, top) != (self.y_bottom, self.y_top):
             self.y_bottom, self.y_top = bottom, top
-            self.setYRange(bottom, top, padding=0)
+            self.setYRange(bottom, top, padding=0.04)  # room for the top tick label
 
     def redraw(self, ring: WeightRing, now: float) -> None:
         if ring.version == self.drawn_version:
