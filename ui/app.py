@@ -79,6 +79,7 @@ class Desktop:
             self.traffic.stop()
             self.traffic = None
         self.ctx.tasks.wait(10000)
+        self.ctx.ordered.wait(10000)
         if self.ctx.session.user is not None:
             try:
                 desk.end_shift(self.ctx.database, self.ctx.session.login, socket.gethostname())

@@ -69,6 +69,15 @@ class AppContext:
     language: str = "zh_CN"
     demo: bool = False
     documents_dir: Path = field(default_factory=Path)
+    serial: Tasks | None = None
+
+    @property
+    def ordered(self) -> Tasks:
+        """One worker for the desk's own audit events (sign-in, lock, unlock, shift,
+        confirmations): they reach the audit chain in the order the operator did them."""
+        if self.serial is None:
+            self.serial = Tasks(threads=1)
+        return self.serial
 
     @property
     def pictures_root(self) -> Path:

@@ -275,7 +275,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if panel.last is not None:
             detail = {"checkNo": panel.last.check_no, "lane": panel.lane.number}
             database = self.ctx.database
-            self.ctx.tasks.run(
+            self.ctx.ordered.run(
                 lambda: desk.audit(database, login, "WEIGHING_CONFIRMED", detail),
                 lambda _: self._say(self.tr("Confirmed {check}").format(check=detail["checkNo"])),
             )
@@ -376,7 +376,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _check_password(self, login, password, passed, failed) -> None:
         database, policy = self.ctx.database, _policy(self.ctx)
-        self.ctx.tasks.run(lambda: authenticate(database, login, password, policy), passed, failed)
+        self.ctx.ordered.run(
+            lambda: authenticate(database, login, password, policy), passed, failed
+        )
 
     def lock(self) -> None:
         session = self.ctx.session
@@ -384,7 +386,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         session.set_locked(True)
         database, login = self.ctx.database, session.login
-        self.ctx.tasks.run(lambda: desk.audit(database, login, "SCREEN_LOCKED", {}))
+        self.ctx.ordered.run(lambda: desk.audit(database, login, "SCREEN_LOCKED", {}))
         self.lock_screen.lock(login)
 
     def _unlocked(self, user: SignedIn) -> None:
@@ -396,15 +398,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self._start_shift_of(user)
         session.sign_in(user)
         database = self.ctx.database
-        self.ctx.tasks.run(lambda: desk.audit(database, user.login, "SCREEN_UNLOCKED", {}))
+        self.ctx.ordered.run(lambda: desk.audit(database, user.login, "SCREEN_UNLOCKED", {}))
 
     def _start_shift_of(self, user: SignedIn) -> None:
         database, host = self.ctx.database, socket.gethostname()
-        self.ctx.tasks.run(lambda: desk.start_shift(database, user.login, host))
+        self.ctx.ordered.run(lambda: desk.start_shift(database, user.login, host))
 
     def _end_shift_of(self, login: str) -> None:
         database, host = self.ctx.database, socket.gethostname()
-        self.ctx.tasks.run(lambda: desk.end_shift(database, login, host), self._shift_ended)
+        self.ctx.ordered.run(lambda: desk.end_shift(database, login, host), self._shift_ended)
 
     def start_shift(self, user: SignedIn) -> None:
         self.ctx.session.sign_in(user)

@@ -1,10 +1,11 @@
 """Printing a record's documents from the desktop, never on the GUI thread.
 
-The document is rendered from the recorded weighing (reports/), saved as a PDF in the
-station's documents folder, and the print is written to the audit chain. A document that
-was printed before comes out marked 副本 (COPY), and its audit event says which copy.
-Sending the PDF to a printer through the Qt print dialog comes with the documents issue;
-until then the PDF opens in the system viewer, which prints it.
+The document is produced by the same service as `main.py print-record`
+(station/services/documents.py): rendered from the recorded weighing (reports/), saved as a
+PDF in the station's documents folder, sent to the kind's printer when [printing] names one
+(drivers/printers.py, CUPS), and written to the audit chain. A document that was printed
+before comes out marked 副本 (COPY), and its audit event says which copy. Without a
+configured printer the PDF opens in the system viewer, which prints it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from station.cli import document_settings
+from station.services import documents
 from station.storage import views
 from ui.context import AppContext
 
-KINDS = ("ticket", "unload")
+KINDS = documents.KINDS
 
 
 # One document at a time: the first print imports ReportLab and registers the font, and two
@@ -27,39 +30,41 @@ KINDS = ("ticket", "unload")
 _RENDERING = threading.Lock()
 
 
-def _render(kind: str, detail, copy: bool, language: str) -> bytes:
+def _render(kind, detail, reweigh=None, **options) -> bytes:
     with _RENDERING:
         # ReportLab loads on the first print, not at start-up (first window under 2 s).
-        from reports.documents import render_ticket, render_unload_notice  # noqa: PLC0415
+        from reports.documents import render_document  # noqa: PLC0415
 
-        render = render_ticket if kind == "ticket" else render_unload_notice
-        return render(detail, copy=copy, language=language)
+        return render_document(kind, detail, reweigh, **options)
+
+
+def printer_of(ctx: AppContext, kind: str) -> str:
+    """The kind's configured printer; "" when the PDF is only saved (and opened)."""
+    printing = getattr(ctx.config, "printing", None)
+    return printing.printer_for(kind) if printing is not None else ""
 
 
 def produce_document(ctx: AppContext, check_no: str, kind: str, actor: str) -> Path:
-    """Render, save and audit one document (runs on a worker thread); return the PDF path."""
+    """Render, save, print when configured and audit one document (on a worker thread);
+    return the PDF path."""
     if kind not in KINDS:
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
-    detail = views.weighing_detail(
-        ctx.database,
-        check_no,
-        ctx.pictures_root,
-        site_name=ctx.config.station.name,
-        deadline_hours=ctx.deadline_hours,
-    )
-    if detail is None:
-        raise ValueError(f"check_no: there is no weighing {check_no}")
+    from drivers.printers import CupsPrinters  # noqa: PLC0415
+
     before = views.prints_of(ctx.database, check_no).get(kind, 0)
-    pdf = _render(kind, detail, before > 0, ctx.language)
-    folder = ctx.documents_dir
-    folder.mkdir(parents=True, exist_ok=True)
     suffix = f"-copy{before}" if before else ""
-    path = folder / f"{check_no}-{kind}{suffix}.pdf"
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(pdf)
-    temporary.replace(path)
-    views.record_print(ctx.database, check_no, kind, actor=actor, printer=str(path))
-    return path
+    out = ctx.documents_dir / f"{check_no}-{kind}{suffix}.pdf"
+    settings = document_settings(ctx.config)
+    # The desktop's language may differ from the station's default.
+    settings = documents.DocumentSettings(
+        settings.pictures_root, settings.site_name, ctx.deadline_hours, ctx.language,
+        settings.offsets,
+    )  # fmt: skip
+    request = documents.DocumentRequest(check_no, kind, actor, out, printer_of(ctx, kind))
+    done = documents.produce_document(
+        ctx.database, settings, request, render=_render, printers=CupsPrinters()
+    )
+    return done.path
 
 
 def print_document(
@@ -69,13 +74,14 @@ def print_document(
     kind: str,
     done: Callable[[Path], None] | None = None,
 ) -> None:
-    """Produce the document in the background, open it in the system viewer (which prints
-    it), then tell `done` the PDF's path."""
+    """Produce the document in the background, print it on the kind's printer or else open
+    it in the system viewer (which prints it), then tell `done` the PDF's path."""
     actor = ctx.session.login
     owner = weakref.ref(parent)  # a closing dialog must not be kept alive by its print
 
     def finished(path: Path) -> None:
-        if QtGui.QGuiApplication.platformName() != "offscreen":
+        printed = bool(printer_of(ctx, kind))
+        if not printed and QtGui.QGuiApplication.platformName() != "offscreen":
             QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
         if done is not None:
             done(path)

@@ -147,8 +147,23 @@ def _refuse(
     return "wrong password"
 
 
+def _password_matches(database: Database, login: str, password: str) -> str | None:
+    """The stored hash when `password` matches it, else None.
+
+    Checked outside the write transaction: scrypt takes ~0.1 s, and holding the station's
+    write lock that long would make a weighing's commit wait behind a login.
+    """
+    with database.read() as session:
+        operator = _load(session, login)
+        encoded = operator.password_hash if operator is not None else None
+    if encoded is None or not verify_password(password, encoded):
+        return None
+    return encoded
+
+
 def authenticate(database: Database, login: str, password: str, policy: LoginPolicy) -> SignedIn:
     """Check a login; failures are audited and count towards a temporary lockout."""
+    matched = _password_matches(database, login, password)
     now = beijing_now()
     with database.transaction() as session:
         operator = _load(session, login)
@@ -157,7 +172,8 @@ def authenticate(database: Database, login: str, password: str, policy: LoginPol
             and operator.active
             and (operator.locked_until is None or operator.locked_until <= now)
         )
-        if not (usable and operator and verify_password(password, operator.password_hash)):
+        # The hash must still be the one checked: a password changed meanwhile does not pass.
+        if not (usable and operator and matched and operator.password_hash == matched):
             reason = _refuse(session, login, operator, policy, now)
         else:
             operator.failed_logins = 0

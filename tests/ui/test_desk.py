@@ -27,6 +27,12 @@ def audit_actions(desk, action: str) -> list[dict]:
     return [{"actor": actor, **json.loads(body)} for actor, body in rows]
 
 
+def audit_actions_all(desk) -> list[dict]:
+    with sqlite3.connect(desk.ctx.database.sqlite_path) as connection:
+        rows = connection.execute("SELECT body FROM audit_event ORDER BY seq").fetchall()
+    return [json.loads(body) for (body,) in rows]
+
+
 def check_records(desk) -> list[dict]:
     with sqlite3.connect(desk.ctx.database.sqlite_path) as connection:
         rows = connection.execute(
@@ -171,6 +177,9 @@ def test_a_locked_screen_allows_nothing(qtbot, desk) -> None:
     # The desk writes its audit events in the background.
     qtbot.waitUntil(lambda: len(audit_actions(desk, "SCREEN_UNLOCKED")) == 1, timeout=5000)
     assert [e["actor"] for e in audit_actions(desk, "SCREEN_LOCKED")] == ["sup"]
+    # In the chain in the order they happened: locked, the failed try, unlocked.
+    order = [e["action"] for e in audit_actions_all(desk)]
+    assert order[-4:] == ["SCREEN_LOCKED", "LOGIN_FAILED", "LOGIN", "SCREEN_UNLOCKED"]
 
 
 def test_an_override_needs_a_supervisor_password(qtbot, desk) -> None:
