@@ -10,6 +10,9 @@
     python main.py probe PROTOCOL PORT  read a few values from one device (technicians)
     python main.py simulate [--config F] run the simulators of the configured devices
     python main.py axles TRACE.csv       segment an axle-scale weight trace into axles
+    python main.py print-record CHECKNO --kind ticket|unload|sheet --out FILE.pdf
+    python main.py report daily|weekly|dekad|monthly --date yyyy-MM-dd --out FILE.pdf
+                   [--printer NAME|default] [--config F]   save (and print) a document
 
 Exit codes: 0 success, 1 a check failed (verify), 2 bad input or configuration.
 Heavy modules are imported inside each command so `judge` starts fast.
@@ -75,6 +78,8 @@ def _build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=1)
 
     _add_headless(commands)
+    _add_print_record(commands)
+    _add_report(commands)
     gui = commands.add_parser("gui", help="the operator's desktop (the default)")
     _add_gui_options(gui)
     return parser
@@ -174,6 +179,54 @@ def _run_headless(args: argparse.Namespace) -> int:
     database.dispose()
     print(json.dumps(summary, ensure_ascii=False, sort_keys=True), flush=True)
     return 0
+
+
+def _add_print_record(commands: argparse._SubParsersAction) -> None:
+    doc = commands.add_parser(
+        "print-record", help="save a weighing's document as PDF, and print it when asked"
+    )
+    _add_config_option(doc)
+    doc.add_argument("check_no", metavar="CHECKNO")
+    doc.add_argument("--kind", required=True, help="ticket, unload or sheet")
+    doc.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    doc.add_argument(
+        "--printer",
+        default=None,
+        metavar="NAME",
+        help='also print on this CUPS printer; "default": the kind\'s printer in [printing]',
+    )
+    doc.add_argument("--actor", default="cli", help="who printed it, for the audit log")
+
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="daily, weekly, 10-day or monthly report of the period containing a date"
+    )
+    _add_config_option(report)
+    report.add_argument("kind", choices=["daily", "weekly", "dekad", "monthly"])
+    report.add_argument("--date", required=True, metavar="yyyy-MM-dd")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    report.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="report language")
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from reports.periodic import render_period_report
+    from station import cli
+
+    return cli.run_report(args, render=render_period_report)
+
+
+def _run_print_record(args: argparse.Namespace) -> int:
+    # The composition root: the station's service gets the renderer and the printers.
+    from drivers.printers import CupsPrinters, PrinterError
+    from reports.documents import render_document
+    from station import cli
+
+    printers = CupsPrinters()
+    errors = (PrinterError,)
+    return cli.run_print_record(
+        args, render=render_document, printers=printers, printer_errors=errors
+    )
 
 
 def _add_probe(commands: argparse._SubParsersAction) -> None:
@@ -284,6 +337,8 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "simulate": _run_simulate,
         "axles": _run_axles,
         "headless": _run_headless,
+        "print-record": _run_print_record,
+        "report": _run_report,
     }
 
 

@@ -14,6 +14,8 @@ _EXPORTS = {
     "LegalBasis": "reports.notice",
     "render_ticket": "reports.ticket",
     "render_unload_notice": "reports.notice",
+    "render_sheet": "reports.sheet",
+    "render_document": "reports.documents",
     "font_path": "reports.fonts",
     "register_fonts": "reports.fonts",
 }
@@ -23,6 +25,8 @@ __all__ = [
     "LegalBasis",
     "font_path",
     "register_fonts",
+    "render_document",
+    "render_sheet",
     "render_ticket",
     "render_unload_notice",
 ]

@@ -171,13 +171,15 @@ def qr_payload(detail: WeighingDetail) -> str:
 
 
 def qr_code(payload: str, size: float) -> Drawing:
-    widget = QrCodeWidget(payload, barLevel="M", barBorder=1)
-    x0, y0, x1, y1 = widget.getBounds()
+    # The widget encodes the payload again every time it is measured or drawn (most of a
+    # ticket's render time); draw it once into plain shapes and measure those.
+    shapes = QrCodeWidget(payload, barLevel="M", barBorder=1).draw()
+    x0, y0, x1, y1 = shapes.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
     # The renderer selects the drawing's initial font even for a picture without text; keep
     # it on the embedded font so no unembedded Helvetica ends up in the PDF.
     drawing.initialFontName = register_fonts()
-    drawing.add(widget)
+    drawing.add(shapes)
     return drawing
 
 
@@ -238,8 +240,16 @@ class Stamps:
     page_label: str
     copy_text: str | None
     void_text: str | None
+    offset_mm: tuple[float, float] = (0.0, 0.0)
 
     def __call__(self, canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        # Runs before the page's content is drawn: the translation (left outside the saved
+        # state on purpose) moves everything on the page, stamps included, for a printer
+        # whose pre-printed form sits off by a few millimetres. x right, y down, as measured
+        # on paper from the top-left corner.
+        x_mm, y_mm = self.offset_mm
+        if x_mm or y_mm:
+            canvas.translate(x_mm * mm, -y_mm * mm)
         canvas.saveState()
         width, height = doc.pagesize
         canvas.setFont(self.font, 8)
@@ -326,10 +336,37 @@ def build_pdf(story: list[Flowable], layout: Layout, *, title: str, stamps: Stam
     return buffer.getvalue()
 
 
-def make_stamps(texts: Texts, st: Styles, *, copy: bool, voided: bool) -> Stamps:
+MAX_OFFSET_MM = 50.0
+
+
+def check_offset(offset_mm: tuple[float, float]) -> tuple[float, float]:
+    """A printer offset within +-50 mm: more is a wrong setting, not a misaligned form."""
+    x_mm, y_mm = (float(value) for value in offset_mm)
+    if not (abs(x_mm) <= MAX_OFFSET_MM and abs(y_mm) <= MAX_OFFSET_MM):
+        raise ValueError(f"offset_mm: {offset_mm!r} is outside -50..50 mm")
+    return x_mm, y_mm
+
+
+def make_stamps(
+    texts: Texts,
+    st: Styles,
+    *,
+    copy: bool,
+    voided: bool,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+) -> Stamps:
     return Stamps(
         font=st.font,
         page_label=texts["page"],
         copy_text=texts["stamp.copy"] if copy else None,
         void_text=texts["stamp.void"] if voided else None,
+        offset_mm=check_offset(offset_mm),
     )
+
+
+def checkboxes(text: str, st: Styles) -> Paragraph:
+    """Choices to tick with a pen; the font's □ is small, so it is enlarged."""
+    big = f'<font size="{st.base * 1.5:g}">□</font>'
+    # Paragraph markup collapses runs of spaces; no-break spaces keep the choices apart.
+    spaced = escape(text).replace("  ", "\u00a0\u00a0").replace("□", big)
+    return Paragraph(spaced, st.make(leading=st.base * 1.8))

@@ -9,17 +9,17 @@ left blank: the station does not know them, the officer writes them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from reports.common import (
     Layout,
     Styles,
     TableRow,
     build_pdf,
+    checkboxes,
     clock,
     day,
     grid_table,
@@ -94,6 +94,7 @@ def render_unload_notice(
     copy: bool = False,
     language: str = "zh_CN",
     legal_basis: LegalBasis | None = None,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
 ) -> bytes:
     """The unload notice of an over-limit weighing with an open case, as PDF bytes.
 
@@ -119,7 +120,7 @@ def render_unload_notice(
         Spacer(1, 4 * mm),
         KeepTogether([_service(texts, st)]),
     ]
-    stamps = make_stamps(texts, st, copy=copy, voided=detail.voided)
+    stamps = make_stamps(texts, st, copy=copy, voided=detail.voided, offset_mm=offset_mm)
     title = f"{texts['notice.title']} {case.notice_no}"
     return build_pdf(story, LAYOUT, title=title, stamps=stamps)
 
@@ -213,7 +214,7 @@ def _service(texts: Texts, st: Styles) -> Table:
     rows: list[TableRow] = [
         [st.centered(texts["service"], 12), ""],
         [texts["service.time"], texts["service.time_blank"]],
-        [texts["service.method"], _checkboxes(texts["service.methods"], st)],
+        [texts["service.method"], checkboxes(texts["service.methods"], st)],
         [texts["service.recipient"], ""],
         [texts["service.server"], ""],
     ]
@@ -224,11 +225,3 @@ def _service(texts: Texts, st: Styles) -> Table:
         ("BOTTOMPADDING", (0, 1), (-1, -1), 6),
     ]
     return grid_table(rows, (36 * mm, WIDTH - 36 * mm), st, extra=extra)
-
-
-def _checkboxes(text: str, st: Styles) -> Paragraph:
-    """The font's □ is small; enlarge it so it can be ticked with a pen."""
-    big = f'<font size="{st.base * 1.5:g}">□</font>'
-    # Paragraph markup collapses runs of spaces; no-break spaces keep the choices apart.
-    spaced = escape(text).replace("  ", "\u00a0\u00a0").replace("□", big)
-    return Paragraph(spaced, st.make(leading=st.base * 1.8))

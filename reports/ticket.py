@@ -48,8 +48,15 @@ FOUR_COLUMNS = (23 * mm, WIDTH / 2 - 23 * mm, 23 * mm, WIDTH / 2 - 23 * mm)
 BASE_SIZE = 8
 
 
-def render_ticket(detail: WeighingDetail, *, copy: bool = False, language: str = "zh_CN") -> bytes:
-    """The 检测单 of one weighing as PDF bytes; `copy` marks a re-print 副本 on every page."""
+def render_ticket(
+    detail: WeighingDetail,
+    *,
+    copy: bool = False,
+    language: str = "zh_CN",
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+) -> bytes:
+    """The 检测单 of one weighing as PDF bytes; `copy` marks a re-print 副本 on every page;
+    `offset_mm` (x right, y down) shifts the page for a printer's pre-printed form."""
     texts = texts_for(language)
     st = styles(BASE_SIZE, texts)
     story: list[Flowable] = [
@@ -65,7 +72,7 @@ def render_ticket(detail: WeighingDetail, *, copy: bool = False, language: str =
         Spacer(1, 3 * mm),
         _signatures(texts, st),
     ]
-    stamps = make_stamps(texts, st, copy=copy, voided=detail.voided)
+    stamps = make_stamps(texts, st, copy=copy, voided=detail.voided, offset_mm=offset_mm)
     title = f"{texts['ticket.title']} {detail.check_no}"
     return build_pdf(story, LAYOUT, title=title, stamps=stamps)
 

@@ -6,9 +6,15 @@ import argparse
 import json
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from station.config import ConfigError, StationConfig, load_config, write_demo_config
+
+if TYPE_CHECKING:
+    from station.services.documents import DocumentSettings, Printers, Render
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -143,6 +149,100 @@ def _failure_summary(report: object) -> str:
     if report.audit_faults:
         return f"the audit log is broken from audit event {report.audit_faults[0].seq}"
     return "the database itself is damaged or incomplete"
+
+
+# ---- print-record -----------------------------------------------------------------------
+
+
+def run_print_record(
+    args: argparse.Namespace,
+    *,
+    render: Render,
+    printers: Printers,
+    printer_errors: tuple[type[BaseException], ...],
+) -> int:
+    """`print-record CHECKNO --kind K --out F [--printer NAME|default]`: save, print, audit.
+
+    The renderer and printers come from the composition root (main.py): station imports
+    neither reports/ nor drivers/.
+    """
+    from station.services import documents
+    from station.storage.database import Database, StorageError
+
+    try:
+        config = _config(args)
+        missing = _sqlite_file_missing(config.database.url)
+        if missing is not None:
+            return _fail(f"print-record: no database at {missing}")
+        configured = config.printing.printer_for(args.kind)
+        printer = documents.resolve_printer(args.printer, configured, args.kind)
+        database = Database(config.database.url)
+        request = documents.DocumentRequest(args.check_no, args.kind, args.actor, args.out, printer)
+        done = documents.produce_document(
+            database, document_settings(config), request, render=render, printers=printers
+        )
+    except (ConfigError, StorageError, ValueError, OSError, *printer_errors) as exc:
+        return _fail(f"print-record: {exc}")
+    database.dispose()
+    copy = f" (副本 COPY {done.copy_no})" if done.copy_no else ""
+    printed = f", printed on {done.printer} (job {done.job or '?'})" if done.printer else ""
+    print(f"{done.path}{copy}{printed}")
+    return EXIT_OK
+
+
+def run_report(args: argparse.Namespace, *, render: Callable[..., bytes]) -> int:
+    """`report daily|weekly|dekad|monthly --date D --out F`: the period containing D as PDF.
+
+    `render` (reports.periodic.render_period_report) comes from the composition root.
+    """
+    from station.services.period_report import build_period_report
+    from station.storage.database import Database, StorageError
+    from station.timeutil import beijing_now
+
+    try:
+        day = _report_date(args.date)
+        config = _config(args)
+        missing = _sqlite_file_missing(config.database.url)
+        if missing is not None:
+            return _fail(f"report: no database at {missing}")
+        database = Database(config.database.url)
+        try:
+            report = build_period_report(config, database, args.kind, day, beijing_now())
+        finally:
+            database.dispose()
+        pdf = render(report, language=args.lang or config.station.language)
+        _write_atomically(args.out, pdf)
+    except (ConfigError, StorageError, ValueError, OSError) as exc:
+        return _fail(f"report: {exc}")
+    print(args.out)
+    return EXIT_OK
+
+
+def _report_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--date: {text!r} is not a date yyyy-MM-dd") from None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def document_settings(config: StationConfig) -> DocumentSettings:
+    """The configuration of documents, shared by the command line and the desktop."""
+    from station.services.documents import DocumentSettings
+
+    return DocumentSettings(
+        pictures_root=pictures_root(config),
+        site_name=config.station.name,
+        deadline_hours=config.workflow.unload_deadline_hours,
+        language=config.station.language,
+        offsets=dict(config.printing.offsets),
+    )
 
 
 # ---- demo and gui -----------------------------------------------------------------------

@@ -36,6 +36,7 @@ __all__ = [
     "DatabaseSection",
     "DeviceConfig",
     "LaneConfig",
+    "PrintingSection",
     "ProvinceSection",
     "SecuritySection",
     "SignalStep",
@@ -159,6 +160,29 @@ class WorkflowSection:
     require_daily_scale_check: bool = False
 
 
+PRINT_KINDS = ("ticket", "unload", "sheet", "report")
+MAX_PRINT_OFFSET_MM = 50
+
+
+@dataclass(frozen=True)
+class PrintingSection:
+    """CUPS printer per document kind ("" = none: PDF only) and offsets for pre-printed forms."""
+
+    ticket_printer: str = ""
+    unload_printer: str = ""
+    sheet_printer: str = ""
+    report_printer: str = ""
+    offsets: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+
+    def printer_for(self, kind: str) -> str:
+        """The default printer of a document kind; "" when there is none."""
+        return str(getattr(self, f"{kind}_printer", ""))
+
+    def offset_of(self, printer: str) -> tuple[float, float]:
+        """The (x right, y down) shift in mm of printer's forms; (0, 0) when not configured."""
+        return self.offsets.get(printer, (0.0, 0.0))
+
+
 @dataclass(frozen=True)
 class StationConfig:
     path: Path | None
@@ -172,6 +196,7 @@ class StationConfig:
     lanes: tuple[LaneConfig, ...]
     province: ProvinceSection
     workflow: WorkflowSection = WorkflowSection()
+    printing: PrintingSection = PrintingSection()
 
 
 # --------------------------------------------------------------------------- line locator
@@ -638,6 +663,43 @@ def _signals(ctx: _Context, key: str, value: dict) -> dict[str, SignalStep]:
     return steps
 
 
+_PRINTER_ALLOWED = (
+    'a CUPS printer name (no spaces, "/" or "#"; `lpstat -p` lists them); "" = none: PDF only'
+)
+_PRINTER_RE = re.compile(r"[^\s/#\\'\"-][^\s/#\\'\"]*")
+_OFFSETS_ALLOWED = (
+    f"a table of printer name = [x_mm, y_mm], each from -{MAX_PRINT_OFFSET_MM} to "
+    f"{MAX_PRINT_OFFSET_MM}; x moves the print right, y moves it down"
+)
+
+
+def _printer(ctx: _Context, key: str, value: str) -> str:
+    if value and not _PRINTER_RE.fullmatch(value):
+        ctx.fail(key, f"{_show(value)} is not allowed; allowed: {_PRINTER_ALLOWED}")
+    return value
+
+
+def _offset(ctx: _Context, key: str, value: Any) -> tuple[float, float]:
+    numbers = isinstance(value, list) and all(
+        isinstance(item, int | float) and not isinstance(item, bool) for item in value
+    )
+    if not numbers or len(value) != 2:
+        ctx.fail(key, f"must be [x_mm, y_mm], two numbers; got {_describe(value)}")
+    for item in value:
+        if not -MAX_PRINT_OFFSET_MM <= item <= MAX_PRINT_OFFSET_MM:
+            ctx.fail(key, f"{_show(item)} mm is out of range; allowed: {_OFFSETS_ALLOWED}")
+    return float(value[0]), float(value[1])
+
+
+def _offsets(ctx: _Context, key: str, value: dict) -> dict[str, tuple[float, float]]:
+    result = {}
+    for printer, offset in value.items():
+        where = f"{key}.{printer}"
+        _printer(ctx, where, printer)
+        result[printer] = _offset(ctx, where, offset)
+    return result
+
+
 _DEFAULT_POLICY = PenaltyPolicy()
 
 STATION_TABLE = Table(
@@ -912,6 +974,39 @@ WORKFLOW_TABLE = Table(
     ),
 )
 
+
+def _printer_field(kind: str, doc: str) -> Field:
+    return Field(
+        f"{kind}_printer", str, "", doc, allowed=_PRINTER_ALLOWED, check=_printer,
+    )  # fmt: skip
+
+
+PRINTING_TABLE = Table(
+    "printing",
+    "Printers (打印机): documents are always saved as PDF; these send them to CUPS too.",
+    (
+        _printer_field(
+            "ticket",
+            "Default printer of the detection ticket (检测单), e.g. a receipt or A5 printer.",
+        ),
+        _printer_field("unload", "Default printer of the unload notice (卸载通知书)."),
+        _printer_field(
+            "sheet", "Default printer of the weighing and unloading sheet (称重和卸载单)."
+        ),
+        _printer_field("report", "Default printer of the shift and period reports (报表)."),
+        Field(
+            "offsets",
+            dict,
+            {},
+            "Per-printer shift of the printed page in mm, for pre-printed forms (套打偏移): "
+            "[printing.offsets] with one line per printer.",
+            allowed=_OFFSETS_ALLOWED,
+            check=_offsets,
+            example='[printing.offsets] "Receipt-A5" = [2.5, -1.0]',
+        ),
+    ),
+)
+
 SECTIONS: tuple[Table, ...] = (
     STATION_TABLE,
     STORAGE_TABLE,
@@ -921,6 +1016,7 @@ SECTIONS: tuple[Table, ...] = (
     SECURITY_TABLE,
     PROVINCE_TABLE,
     WORKFLOW_TABLE,
+    PRINTING_TABLE,
 )
 
 LANE_TABLE = Table(
@@ -1134,6 +1230,7 @@ def _build(ctx: _Context, data: Mapping[str, Any]) -> StationConfig:
         lanes=_lanes(ctx, data),
         province=ProvinceSection(**sections["province"]),
         workflow=WorkflowSection(**sections["workflow"]),
+        printing=PrintingSection(**sections["printing"]),
     )
 
 

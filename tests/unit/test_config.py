@@ -740,3 +740,57 @@ def test_lane_signals_errors_name_the_key(step, body, message):
         parse_config(SIGNALS_BASE.format(step=step, body=body))
     assert message in str(caught.value)
     assert caught.value.line is not None and caught.value.line >= 8
+
+
+# --- [printing] ------------------------------------------------------------------------------
+
+
+def test_printing_defaults_to_pdf_only():
+    printing = parse_config(STATION).printing
+    assert printing == config.PrintingSection()
+    assert [printing.printer_for(kind) for kind in config.PRINT_KINDS] == ["", "", "", ""]
+    assert printing.offset_of("PDF") == (0.0, 0.0)
+
+
+def test_printing_printers_and_offsets_are_read():
+    text = STATION + (
+        '\n[printing]\nticket_printer = "Receipt-A5"\nsheet_printer = "PDF"\n'
+        '\n[printing.offsets]\n"Receipt-A5" = [2.5, -1]\nPDF = [-50, 50.0]\n'
+    )
+    printing = parse_config(text).printing
+    assert printing.printer_for("ticket") == "Receipt-A5"
+    assert printing.printer_for("sheet") == "PDF"
+    assert printing.printer_for("unload") == "" and printing.report_printer == ""
+    assert printing.offset_of("Receipt-A5") == (2.5, -1.0)
+    assert printing.offset_of("PDF") == (-50.0, 50.0)
+    assert printing.offset_of("Other") == (0.0, 0.0)
+
+
+PRINTING_BAD = [
+    ('ticket_printer = "Receipt A5"', "printing.ticket_printer", "'Receipt A5' is not allowed"),
+    ('sheet_printer = "a/b"', "printing.sheet_printer", "is not allowed"),
+    ("unload_printer = 3", "printing.unload_printer", "must be a string"),
+    ('fax_printer = "x"', "printing.fax_printer", "unknown key 'fax_printer'"),
+    ("[printing.offsets]\nPDF = [50.5, 0]", "printing.offsets.PDF", "50.5 mm is out of range"),
+    ("[printing.offsets]\nPDF = [0, -51]", "printing.offsets.PDF", "-51 mm is out of range"),
+    ("[printing.offsets]\nPDF = [1]", "printing.offsets.PDF", "must be [x_mm, y_mm]"),
+    ('[printing.offsets]\nPDF = ["1", 2]', "printing.offsets.PDF", "must be [x_mm, y_mm]"),
+    ("[printing.offsets]\nPDF = [true, 2]", "printing.offsets.PDF", "must be [x_mm, y_mm]"),
+    ('[printing.offsets]\n"A B" = [1, 2]', "printing.offsets.A B", "is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("body", "key", "problem"), PRINTING_BAD)
+def test_printing_errors_name_file_line_and_key(tmp_path, body, key, problem):
+    text = STATION + "\n[printing]\n" + body + f"  {MARK}\n"
+    error, path = _error(tmp_path, text)
+    assert (error.key, error.line, error.path) == (key, _marked_line(text), path)
+    assert problem in error.problem
+    assert "allowed" in error.problem or "must be" in error.problem
+
+
+def test_demo_text_has_the_printing_section():
+    text = demo_config_text()
+    assert "\n[printing]\n" in text and "\nsheet_printer = " in text
+    assert "[printing.offsets]" in text  # the example in the comment
+    assert parse_config(text).printing == config.PrintingSection()
