@@ -5,7 +5,7 @@ The document is produced by the same service as `main.py print-record`
 PDF in the station's documents folder, sent to the kind's printer when [printing] names one
 (drivers/printers.py, CUPS), and written to the audit chain. A document that was printed
 before comes out marked 副本 (COPY), and its audit event says which copy. Without a
-configured printer the PDF opens in the system viewer, which prints it.
+configured printer the Qt print dialog opens with a preview (ui/print_preview.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from station.cli import document_settings
 from station.services import documents
 from station.storage import views
 from ui.context import AppContext
+from ui.print_preview import PrintPreview
 
 KINDS = documents.KINDS
 
@@ -75,14 +76,14 @@ def print_document(
     done: Callable[[Path], None] | None = None,
 ) -> None:
     """Produce the document in the background, print it on the kind's printer or else open
-    it in the system viewer (which prints it), then tell `done` the PDF's path."""
+    the print dialog with its preview, then tell `done` the PDF's path."""
     actor = ctx.session.login
     owner = weakref.ref(parent)  # a closing dialog must not be kept alive by its print
 
     def finished(path: Path) -> None:
-        printed = bool(printer_of(ctx, kind))
-        if not printed and QtGui.QGuiApplication.platformName() != "offscreen":
-            QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
+        window = owner()
+        if not printer_of(ctx, kind) and window is not None:
+            PrintPreview(ctx.tasks, window).show(path)
         if done is not None:
             done(path)
 
