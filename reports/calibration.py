@@ -33,7 +33,7 @@ from reports.common import (
 from station.readmodel_calibration import CalibrationPoint, CalibrationRecord
 
 LAYOUT = Layout(page_size=A4, margin=18 * mm, top_margin=20 * mm)
-WIDTH = A4[0] - 2 * LAYOUT.margin
+WIDTH = LAYOUT.width
 LABEL_WIDTH = 36 * mm
 FOUR_COLUMNS = (LABEL_WIDTH, WIDTH / 2 - LABEL_WIDTH, LABEL_WIDTH, WIDTH / 2 - LABEL_WIDTH)
 POINT_COLUMNS = (38 * mm, 24 * mm, 24 * mm, 24 * mm, 0.0, 20 * mm)

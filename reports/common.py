@@ -18,6 +18,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -308,6 +309,15 @@ class Layout:
     page_size: tuple[float, float]
     margin: float
     top_margin: float
+
+    @property
+    def width(self) -> float:
+        """The width inside the side margins."""
+        return self.page_size[0] - 2 * self.margin
+
+
+# A4 forms handed to the driver or the police (unload notice, weighing-and-unloading sheet).
+FORM_LAYOUT = Layout(page_size=A4, margin=20 * mm, top_margin=22 * mm)
 
 
 def build_pdf(story: list[Flowable], layout: Layout, *, title: str, stamps: Stamps) -> bytes:

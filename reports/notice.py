@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from reports.common import (
-    Layout,
+    FORM_LAYOUT,
     Styles,
     TableRow,
     build_pdf,
@@ -32,8 +31,8 @@ from reports.common import (
 from reports.labels import Texts, texts_for
 from station.readmodel import CaseView, WeighingDetail
 
-LAYOUT = Layout(page_size=A4, margin=20 * mm, top_margin=22 * mm)
-WIDTH = A4[0] - 2 * LAYOUT.margin
+LAYOUT = FORM_LAYOUT
+WIDTH = LAYOUT.width
 FOUR_COLUMNS = (28 * mm, WIDTH / 2 - 28 * mm, 28 * mm, WIDTH / 2 - 28 * mm)
 BASE_SIZE = 10.5
 BLANK = "______________________________"

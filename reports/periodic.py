@@ -33,7 +33,7 @@ from station.periods import PeriodKind
 from station.readmodel_periods import PeriodReport, Tally
 
 LAYOUT = Layout(page_size=A4, margin=15 * mm, top_margin=15 * mm)
-WIDTH = A4[0] - 2 * LAYOUT.margin
+WIDTH = LAYOUT.width
 BASE_SIZE = 9
 BAR = colors.HexColor("#4472c4")
 OVER = colors.HexColor("#c00000")

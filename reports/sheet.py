@@ -9,14 +9,13 @@ outcome are blanks: they belong to the officers' procedure, not to the station's
 
 from __future__ import annotations
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
 
 from reports.common import (
     DASH,
+    FORM_LAYOUT,
     RED,
-    Layout,
     Styles,
     TableRow,
     build_pdf,
@@ -33,8 +32,8 @@ from reports.common import (
 from reports.labels import Texts, texts_for
 from station.readmodel import WeighingDetail
 
-LAYOUT = Layout(page_size=A4, margin=20 * mm, top_margin=22 * mm)
-WIDTH = A4[0] - 2 * LAYOUT.margin
+LAYOUT = FORM_LAYOUT
+WIDTH = LAYOUT.width
 LABEL_WIDTH = 34 * mm
 FOUR_COLUMNS = (LABEL_WIDTH, WIDTH / 2 - LABEL_WIDTH, 28 * mm, WIDTH / 2 - 28 * mm)
 BASE_SIZE = 10.5

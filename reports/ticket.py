@@ -40,7 +40,7 @@ from station.readmodel import PictureView, WeighingDetail
 
 # A5 portrait: a ticket printer's usual paper; printed on A4 it simply fits with margins.
 LAYOUT = Layout(page_size=A5, margin=9 * mm, top_margin=13 * mm)
-WIDTH = A5[0] - 2 * LAYOUT.margin
+WIDTH = LAYOUT.width
 QR_SIZE = 24 * mm
 THUMB_BOX = 20 * mm
 PHOTOS_PER_TICKET = 4

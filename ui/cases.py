@@ -22,6 +22,7 @@ from station.storage import views
 from station.timeutil import beijing_now, format_time
 from ui.context import AppContext
 from ui.record_detail import RecordDetailDialog, RecordTexts, weak_callback
+from ui.table_model import RowModel
 
 if TYPE_CHECKING:
     from station.storage.cases import CaseInfo
@@ -57,13 +58,12 @@ def _overdue(case: CaseView, now: datetime) -> bool:
     return case.status == "OPEN" and case.deadline < now
 
 
-class CasesModel(QtCore.QAbstractTableModel):
+class CasesModel(RowModel):
     """Cases as rows; time left is counted from the moment the rows were loaded."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(Column, parent)
         self.texts = RecordTexts(self)
-        self._rows: list[CaseView] = []
         self.now = beijing_now()
         self._titles = (
             self.tr("Notice no."),
@@ -88,9 +88,8 @@ class CasesModel(QtCore.QAbstractTableModel):
         }
 
     def set_rows(self, rows: list[CaseView], now: datetime) -> None:
-        self.beginResetModel()
-        self._rows, self.now = list(rows), now
-        self.endResetModel()
+        self.now = now
+        self.replace_rows(rows)
 
     def case(self, row: int) -> CaseView:
         return self._rows[row]
@@ -98,26 +97,6 @@ class CasesModel(QtCore.QAbstractTableModel):
     @property
     def cases(self) -> list[CaseView]:
         return list(self._rows)
-
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: QtCore.Qt.Orientation, role: int = 0) -> Any:
-        if (
-            role == QtCore.Qt.ItemDataRole.DisplayRole
-            and orientation == QtCore.Qt.Orientation.Horizontal
-        ):
-            return self._titles[section]
-        return None
-
-    def data(self, index: QtCore.QModelIndex, role: int = 0) -> Any:
-        handler = self._roles.get(role)
-        if handler is None or not index.isValid():
-            return None
-        return handler(self._rows[index.row()], Column(index.column()))
 
     def _left(self, case: CaseView) -> str:
         if case.status != "OPEN":

@@ -103,13 +103,16 @@ class LivePlot(pg.PlotWidget):
             self.y_bottom, self.y_top = bottom, top
             self.setYRange(bottom, top, padding=0.04)  # room for the top tick label
 
-    def redraw(self, ring: WeightRing, now: float) -> None:
+    def redraw(self, ring: WeightRing, now: float | None = None) -> None:
+        """Draw the ring if it changed; the time axis ends at `now` (default: the newest
+        sample)."""
         if ring.version == self.drawn_version:
             return
         self.drawn_version = ring.version
         window = ring.window()
         if not len(window.t):
             return
+        now = float(window.t[-1]) if now is None else now
         t = window.t - now
         keep = t >= -WINDOW_S
         shown = window.kg[keep]
@@ -384,7 +387,4 @@ class LanePanel(QtWidgets.QFrame):
         self.plot.mark_axles(vehicle, self.ring.window())
 
     def _redraw(self) -> None:
-        window = self.ring
-        latest = window.window().t
-        if len(latest):
-            self.plot.redraw(window, float(latest[-1]))
+        self.plot.redraw(self.ring)

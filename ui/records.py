@@ -19,6 +19,7 @@ from station.storage import views
 from station.timeutil import beijing_today, format_time
 from ui.context import AppContext
 from ui.record_detail import RecordDetailDialog, RecordTexts, weak_callback
+from ui.table_model import RowModel
 
 SUMMARY_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
@@ -49,13 +50,12 @@ NUMERIC = frozenset({Column.LANE, Column.GROSS, Column.LIMIT, Column.OVER, Colum
 OVER_COLUMNS = frozenset({Column.OVER, Column.RATE})
 
 
-class RecordsModel(QtCore.QAbstractTableModel):
+class RecordsModel(RowModel):
     """Weighing summaries as table rows; SUMMARY_ROLE gives the WeighingSummary itself."""
 
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(Column, parent)
         self.texts = RecordTexts(self)
-        self._rows: list[WeighingSummary] = []
         self._titles = (
             self.tr("Time"),
             self.tr("Ticket no."),
@@ -82,32 +82,10 @@ class RecordsModel(QtCore.QAbstractTableModel):
         }
 
     def set_rows(self, rows: list[WeighingSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        self.replace_rows(rows)
 
     def summary(self, row: int) -> WeighingSummary:
         return self._rows[row]
-
-    def rowCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QtCore.QModelIndex = QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(self, section: int, orientation: QtCore.Qt.Orientation, role: int = 0) -> Any:
-        if (
-            role == QtCore.Qt.ItemDataRole.DisplayRole
-            and orientation == QtCore.Qt.Orientation.Horizontal
-        ):
-            return self._titles[section]
-        return None
-
-    def data(self, index: QtCore.QModelIndex, role: int = 0) -> Any:
-        handler = self._roles.get(role)
-        if handler is None or not index.isValid():
-            return None
-        return handler(self._rows[index.row()], Column(index.column()))
 
     # ---- roles ---------------------------------------------------------------------------
 

@@ -61,7 +61,7 @@ def _fail(field: str, problem: str) -> ValueError:
     return ValueError(f"{field}: {problem}")
 
 
-def _info(row: EnforcementCase) -> CaseInfo:
+def case_info(row: EnforcementCase) -> CaseInfo:
     return CaseInfo(
         id=row.id,
         check_no=row.check_no,
@@ -243,7 +243,7 @@ def open_case(
     detail = {"checkNo": check_no, "noticeNo": number, "unloadKg": over_kg}
     _event(session, row, status="OPENED", actor=actor, moment=moment, detail=detail)
     record_audit(session, actor, "CASE_OPENED", detail, moment)
-    return _info(row)
+    return case_info(row)
 
 
 def close_not_over(
@@ -277,7 +277,7 @@ def close_not_over(
         check_no=check_no, close_time=moment, result=CaseResult.NOT_OVER, operator_id=actor
     )
     _stage_close(session, site_code, row, close)
-    return _info(row)
+    return case_info(row)
 
 
 # ---- finding and re-weighing -------------------------------------------------------------------
@@ -300,7 +300,7 @@ def find_open_case(session: Session, plate_num: str, *, since: datetime) -> Case
         .order_by(EnforcementCase.opened_at.desc(), EnforcementCase.id.desc())
         .limit(1)
     ).first()
-    return None if row is None else _info(row)
+    return None if row is None else case_info(row)
 
 
 def cases_for(session: Session, check_no: str) -> CaseInfo | None:
@@ -308,7 +308,7 @@ def cases_for(session: Session, check_no: str) -> CaseInfo | None:
     row = session.scalars(
         select(EnforcementCase).where(EnforcementCase.check_no == check_no)
     ).one_or_none()
-    return None if row is None else _info(row)
+    return None if row is None else case_info(row)
 
 
 def record_reweigh(
@@ -340,7 +340,7 @@ def record_reweigh(
         row.unload_kg = over_kg
         still = {"checkNo": row.check_no, "recheckNo": recheck_no, "sumKg": sum_kg}
         record_audit(session, actor, "CASE_STILL_OVER", {**still, "unloadKg": over_kg}, moment)
-        return _info(row)
+        return case_info(row)
     close = CloseRecord(
         check_no=row.check_no,
         close_time=moment,
@@ -353,7 +353,7 @@ def record_reweigh(
         order_no=row.notice_no,
     )
     _stage_close(session, site_code, row, close)
-    return _info(row)
+    return case_info(row)
 
 
 # ---- closing by hand, overrides ----------------------------------------------------------------
@@ -399,7 +399,7 @@ def close_case(
         permit_no=permit_no,
     )
     _stage_close(session, site_code, row, close, reason=reason)
-    return _info(row)
+    return case_info(row)
 
 
 def record_override(

@@ -14,6 +14,7 @@ import json
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from station.readmodel import (
     WeighingDetail,
     WeighingSummary,
 )
-from station.storage.cases import CLOSED, OPEN, VOIDED
+from station.storage.cases import CLOSED, OPEN, VOIDED, case_info
 from station.storage.chainstore import AUDIT_CHAIN, record_audit
 from station.storage.database import Database
 from station.storage.evidence import decode_trace
@@ -170,18 +171,7 @@ def _case_views(
     due = timedelta(hours=deadline_hours)
     return [
         CaseView(
-            id=row.id,
-            check_no=row.check_no,
-            status=row.status,
-            result=row.result,
-            plate_num=row.plate_num,
-            plate_color=row.plate_color,
-            lane=row.lane,
-            first_sum_kg=row.first_sum_kg,
-            limit_kg=row.limit_kg,
-            unload_kg=row.unload_kg,
-            notice_no=row.notice_no,
-            opened_at=row.opened_at,
+            **asdict(case_info(row)),
             deadline=row.opened_at + due,
             reweigh_check_nos=reweighs.get(row.check_no, ()),
             closed_at=row.closed_at,

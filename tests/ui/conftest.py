@@ -8,6 +8,7 @@ tests/drivers, and test_desk_devices.py runs this desktop on real drivers.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -119,6 +120,19 @@ def prepare_database(config: StationConfig) -> Database:
 
 def signed_in(login: str) -> SignedIn:
     return SignedIn(login, login, ROLES[login], False)
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread():
+    """As the application does (ui/gc_guard.py): a cyclic collection started by a worker
+    thread can free Qt objects of an earlier test off the GUI thread and deadlock with it
+    (seen: a task thread collecting while the GUI thread waited on a Qt lock)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
 
 
 @pytest.fixture
