@@ -172,6 +172,56 @@ class Outbox(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class PictureDelivery(Base):
+    """Whether the province holds a picture (HEAD 200 or PUT 201/200), or why not yet."""
+
+    __tablename__ = "picture_delivery"
+    sha256: Mapped[str] = mapped_column(ForeignKey("picture.sha256"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))  # HELD or FAILED
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UploadPass(Base):
+    """One upload pass (province-api.md §8): what it sent and how the manifest answered.
+
+    RUNNING until it ends; a pass still RUNNING when the next one starts was killed and
+    is marked INTERRUPTED. Nothing in the outbox depends on these rows: they are the
+    operator's and supervisor's view of the passes.
+    """
+
+    __tablename__ = "upload_pass"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    trigger: Mapped[str] = mapped_column(String(12))
+    actor: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))
+    records_sent: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    pictures_sent: Mapped[int] = mapped_column(Integer, default=0)
+    pictures_failed: Mapped[int] = mapped_column(Integer, default=0)
+    manifest_status: Mapped[str | None] = mapped_column(String(12))
+    last_seq: Mapped[int | None] = mapped_column(Integer)
+    missing_seqs: Mapped[int | None] = mapped_column(Integer)
+    missing_pictures: Mapped[int | None] = mapped_column(Integer)
+    pending_after: Mapped[int | None] = mapped_column(Integer)
+    clock_skew_s: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProvinceState(Base):
+    """Small values kept between passes: the watchlist cursor, the last server time seen."""
+
+    __tablename__ = "province_state"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 # ---- weighings and evidence ---------------------------------------------------------------
 
 
@@ -349,6 +399,7 @@ class Watchlist(Base):
     __tablename__ = "watchlist"
     id: Mapped[int] = mapped_column(primary_key=True)
     plate_num: Mapped[str] = mapped_column(String(16), index=True)
+    plate_color: Mapped[int | None] = mapped_column(Integer)  # province entries name one
     reason: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(DateTime)
