@@ -95,14 +95,19 @@ class SecuritySection:
 
 @dataclass(frozen=True)
 class ProvinceSection:
-    base_url: str
-    ca_bundle: Path | None
-    key_file: Path | None
-    upload_time: str
+    url: str = ""
+    site_code: str = ""  # "" = the station's own site code
+    key_file: Path | None = None
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    batch_size: int = 200
+    timeout_s: int = 30
+    upload_time: str = "02:00"
 
     @property
     def upload_enabled(self) -> bool:
-        return bool(self.base_url)
+        return bool(self.url)
 
 
 @dataclass(frozen=True)
@@ -497,6 +502,25 @@ def _site_code(ctx: _Context, key: str, value: str) -> str:
     return value
 
 
+def _optional_site_code(ctx: _Context, key: str, value: str) -> str:
+    return _site_code(ctx, key, value) if value else value
+
+
+MAX_BATCH = 200  # province-api.md §3
+
+
+def _batch_size(ctx: _Context, key: str, value: int) -> int:
+    if not 1 <= value <= MAX_BATCH:
+        ctx.fail(key, f"must be an integer from 1 to {MAX_BATCH}; got {value}")
+    return value
+
+
+def _timeout(ctx: _Context, key: str, value: int) -> int:
+    if not 1 <= value <= 600:
+        ctx.fail(key, f"must be an integer from 1 to 600 (seconds); got {value}")
+    return value
+
+
 def _optional_path(ctx: _Context, key: str, value: str) -> Path | None:
     return ctx.resolve(value) if value else None
 
@@ -866,38 +890,79 @@ SECURITY_TABLE = Table(
 
 PROVINCE_TABLE = Table(
     "province",
-    "Upload to the provincial platform (省级治超平台).",
+    "Upload to the provincial platform (省级治超平台, province-api.md).",
     (
         Field(
-            "base_url",
+            "url",
             str,
             "",
-            "Address of the provincial platform.",
+            "Base address of the provincial platform; \"\" switches the upload off.",
             allowed=_BASE_URL_ALLOWED,
             check=_base_url,
-            example='base_url = "https://zhichao.example.gov.cn/api/v1/"',
+            example='url = "https://zc.example-province.cn/zc/v1"',
         ),
         Field(
-            "ca_bundle",
+            "site_code",
             str,
             "",
-            "CA certificate bundle (PEM) to trust for the platform.",
-            allowed='the path of an existing file; "" = the system certificates',
-            check=_optional_file,
+            "The siteCode the province issued with the key (sent as X-Site-Code).",
+            allowed=f'"" (the [station] site_code) or the same code; {_SITE_CODE_ALLOWED}',
+            check=_optional_site_code,
         ),
         Field(
             "key_file",
             str,
             "",
-            "Key file issued by the provincial platform to authenticate this station.",
+            "File holding the 64-hex secret key issued by the province. Only this "
+            "computer's station account may read it.",
+            allowed='the path of an existing file; "" = none (the upload refuses to run)',
+            check=_optional_file,
+        ),
+        Field(
+            "ca_file",
+            str,
+            "",
+            "CA certificate bundle (PEM) the platform's certificate is verified against.",
+            allowed='the path of an existing file; "" = the system certificates',
+            check=_optional_file,
+        ),
+        Field(
+            "client_cert",
+            str,
+            "",
+            "Client certificate (PEM) when the province asks for one.",
             allowed='the path of an existing file; "" = none',
             check=_optional_file,
+        ),
+        Field(
+            "client_key",
+            str,
+            "",
+            "Private key (PEM) of the client certificate.",
+            allowed='the path of an existing file; "" = the key is inside client_cert',
+            check=_optional_file,
+        ),
+        Field(
+            "batch_size",
+            int,
+            _default_of(ProvinceSection, "batch_size"),
+            "Records per request (the platform takes at most 200).",
+            allowed="an integer from 1 to 200",
+            check=_batch_size,
+        ),
+        Field(
+            "timeout_s",
+            int,
+            _default_of(ProvinceSection, "timeout_s"),
+            "Seconds to wait for the platform before a request counts as failed.",
+            allowed="an integer from 1 to 600",
+            check=_timeout,
         ),
         Field(
             "upload_time",
             str,
             "02:00",
-            "Time of day of the daily upload.",
+            "Time of day of the nightly upload pass.",
             allowed="HH:MM, 00:00 to 23:59",
             check=_clock_time,
         ),
@@ -1207,6 +1272,17 @@ def _lanes(ctx: _Context, data: Mapping[str, Any]) -> tuple[LaneConfig, ...]:
     return lanes
 
 
+def _province(ctx: _Context, values: dict[str, Any], station_code: str) -> ProvinceSection:
+    code = values["site_code"]
+    if code and code != station_code:
+        ctx.fail(
+            "province.site_code",
+            f"{code!r} differs from [station] site_code {station_code!r}; records carry the "
+            "station's code, so the two must be the same (or leave province.site_code empty)",
+        )
+    return ProvinceSection(**{**values, "site_code": code or station_code})
+
+
 def _build(ctx: _Context, data: Mapping[str, Any]) -> StationConfig:
     for key in data:
         if key not in _TOP_KEYS:
@@ -1228,7 +1304,7 @@ def _build(ctx: _Context, data: Mapping[str, Any]) -> StationConfig:
         extra_penalty_tables=rules["extra_penalty_tables"],
         security=SecuritySection(**sections["security"]),
         lanes=_lanes(ctx, data),
-        province=ProvinceSection(**sections["province"]),
+        province=_province(ctx, sections["province"], sections["station"]["site_code"]),
         workflow=WorkflowSection(**sections["workflow"]),
         printing=PrintingSection(**sections["printing"]),
     )

@@ -139,8 +139,37 @@ class WeighingDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class PassView:
+    """One upload pass as the upload screen lists it."""
+
+    started_at: datetime
+    finished_at: datetime | None
+    trigger: str  # SCHEDULE, MANUAL or CLI
+    actor: str
+    status: str  # RUNNING, COMPLETE, INCOMPLETE, FAILED, CANCELLED, INTERRUPTED
+    records_sent: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    pictures_sent: int
+    manifest_status: str | None
+    pending_after: int | None
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedView:
+    seq: int
+    record_type: str
+    check_no: str
+    code: str
+    message: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class UploadStatus:
-    """What the upload screen shows; the province upload fills in the last pass."""
+    """What the upload screen shows: the outbox, the passes, the clock against the province."""
 
     pending_records: int
     oldest_pending: datetime | None
@@ -148,3 +177,6 @@ class UploadStatus:
     last_pass_at: datetime | None = None
     last_pass_result: str = ""  # e.g. "COMPLETE", "INCOMPLETE", an error; "" before any pass
     configured: bool = False
+    passes: tuple[PassView, ...] = ()  # newest first
+    rejected: tuple[RejectedView, ...] = ()
+    clock_skew_s: int | None = None  # station minus platform at the last pass that knew

@@ -394,7 +394,7 @@ class SettingsDialog(QtWidgets.QDialog):
 
     def _fill_summary(self, config: StationConfig) -> None:
         self.summary_note.setText(self.tr("Summary of the text as it was last validated."))
-        province = config.province.base_url
+        province = config.province.url
         values = {
             "site_code": config.station.site_code,
             "name": config.station.name,

@@ -85,17 +85,17 @@ class UploadView(QtWidgets.QWidget):
 
     @property
     def configured(self) -> bool:
-        """An empty `[province] base_url` means the upload is switched off."""
-        return bool(self._ctx.config.province.base_url)
+        """An empty `[province] url` means the upload is switched off."""
+        return bool(self._ctx.config.province.url)
 
     def _show_configuration(self) -> None:
         province = self._ctx.config.province
         if self.configured:
             text = self.tr("Configured: {url}, daily at {time}").format(
-                url=province.base_url, time=province.upload_time
+                url=province.url, time=province.upload_time
             )
         else:
-            text = self.tr("Not configured ([province] base_url is empty in the settings)")
+            text = self.tr("Not configured ([province] url is empty in the settings)")
         self.values["configured"].setText(text)
 
     # ---- polling --------------------------------------------------------------------
@@ -180,7 +180,7 @@ class UploadView(QtWidgets.QWidget):
             notes.append(
                 self.tr(
                     "The province upload is not configured, so records wait here. An "
-                    "administrator sets [province] base_url in the settings."
+                    "administrator sets [province] url in the settings."
                 )
             )
         if status.rejected_records:

@@ -8,6 +8,7 @@ on a day, so its rows are append-only, like the certificates.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -166,3 +167,91 @@ def scale_checked_on(session: Session, scale_id: str, day: date) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+# ---- the province's watchlist (province-api.md §5) ------------------------------------------
+
+PROVINCE_REASONS = {
+    "LOCKED": "证照锁定 LOCKED",
+    "BLACKLIST": "信用黑名单 BLACKLIST",
+    "REPEAT_OFFENDER": "多次违法 REPEAT_OFFENDER",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProvinceEntry:
+    plate_num: str
+    plate_color: int | None
+    reason: str  # LOCKED, BLACKLIST or REPEAT_OFFENDER
+    since: str = ""
+    note: str = ""
+
+    def text(self) -> str:
+        """What the operator sees when the plate is matched."""
+        parts = [PROVINCE_REASONS.get(self.reason, self.reason), self.since, self.note]
+        return "省平台 · " + " · ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistChange:
+    added: int
+    removed: int
+    unchanged: int
+
+
+def apply_province_watchlist(
+    database: Database,
+    *,
+    entries: list[ProvinceEntry],
+    removed: list[str],
+    full: bool,
+    cursor: str,
+    moment: datetime,
+    save_cursor,
+) -> WatchlistChange:
+    """Apply one answer of GET /watchlist in one transaction, with one audit event.
+
+    A full answer replaces every PROVINCE entry; a partial one adds and removes. Local
+    entries are never touched. `save_cursor(session, cursor)` stores the cursor in the
+    same transaction, so a crash never keeps a cursor whose entries were not applied.
+    """
+    with database.transaction() as session:
+        current = {
+            row.plate_num: row
+            for row in session.scalars(
+                select(Watchlist).where(Watchlist.source == "PROVINCE", Watchlist.active.is_(True))
+            )
+        }
+        wanted = {entry.plate_num: entry for entry in entries if _usable(entry.plate_num)}
+        gone = set(current) - set(wanted) if full else set(removed) & set(current)
+        for plate in gone:
+            current[plate].active = False
+        added = unchanged = 0
+        for plate, entry in wanted.items():
+            row = current.get(plate)
+            if row is not None and row.reason == entry.text():
+                unchanged += 1
+                continue
+            if row is not None:
+                row.active = False
+            session.add(
+                Watchlist(
+                    plate_num=plate,
+                    plate_color=entry.plate_color,
+                    reason=entry.text(),
+                    source="PROVINCE",
+                    added_at=moment,
+                    active=True,
+                )
+            )
+            added += 1
+        change = WatchlistChange(added, len(gone), unchanged)
+        if added or gone:
+            detail = {"full": full, "added": added, "removed": len(gone), "cursor": cursor}
+            record_audit(session, "upload", "WATCHLIST_SYNCED", detail, moment)
+        save_cursor(session, cursor)
+    return change
+
+
+def _usable(plate_num: str) -> bool:
+    return bool(plate_num) and plate_num != UNREAD_PLATE and len(plate_num) <= MAX_PLATE

@@ -28,12 +28,15 @@ from station.readmodel import (
     AxleView,
     CaseView,
     ChainStatus,
+    PassView,
     PictureView,
+    RejectedView,
     SearchQuery,
     UploadStatus,
     WeighingDetail,
     WeighingSummary,
 )
+from station.storage import outbox
 from station.storage.cases import CLOSED, OPEN, VOIDED, case_info
 from station.storage.chainstore import AUDIT_CHAIN, record_audit
 from station.storage.database import Database
@@ -48,6 +51,7 @@ from station.storage.models import (
     Picture,
     RawTrace,
     Record,
+    UploadPass,
     Weighing,
     WeighingAxle,
     WeighingPicture,
@@ -506,7 +510,7 @@ def record_print(
 
 
 def upload_status(database: Database, *, configured: bool) -> UploadStatus:
-    """Records waiting for the province (not delivered, not rejected) and rejected ones.
+    """Records waiting for the province (not delivered, not rejected), rejected ones, passes.
 
     The oldest pending one is dated by when its record was sealed.
     """
@@ -520,9 +524,54 @@ def upload_status(database: Database, *, configured: bool) -> UploadStatus:
         rejected = session.scalar(
             select(func.count()).select_from(Outbox).where(Outbox.status == REJECTED)
         )
+    passes = tuple(_pass_view(row) for row in outbox.passes(database, limit=20))
+    skew = outbox.get_state(database, "clock_skew_s")
+    last = passes[0] if passes else None
     return UploadStatus(
         pending_records=pending,
         oldest_pending=oldest,
         rejected_records=rejected or 0,
+        last_pass_at=last.started_at if last else None,
+        last_pass_result=_pass_result(last) if last else "",
         configured=configured,
+        passes=passes,
+        rejected=tuple(
+            RejectedView(
+                seq=row["seq"],
+                record_type=row["recordType"],
+                check_no=row["checkNo"],
+                code=row["code"] or "",
+                message=row["message"] or "",
+                at=row["at"],
+            )
+            for row in outbox.rejected_records(database, limit=200)
+        ),
+        clock_skew_s=int(skew) if skew is not None else None,
     )
+
+
+def _pass_view(row: UploadPass) -> PassView:
+    return PassView(
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        trigger=row.trigger,
+        actor=row.actor,
+        status=row.status,
+        records_sent=row.records_sent,
+        accepted=row.accepted,
+        duplicate=row.duplicate,
+        rejected=row.rejected,
+        pictures_sent=row.pictures_sent,
+        manifest_status=row.manifest_status,
+        pending_after=row.pending_after,
+        error=row.error or "",
+    )
+
+
+def _pass_result(view: PassView) -> str:
+    parts = [view.status]
+    if view.manifest_status and view.manifest_status != view.status:
+        parts.append(f"manifest {view.manifest_status}")
+    if view.error:
+        parts.append(view.error)
+    return " · ".join(parts)

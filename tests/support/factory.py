@@ -54,11 +54,17 @@ def add_weighings(
     seed: int = 1,
     pictures: bool = False,
     start: datetime = datetime(2026, 11, 25, 8, 0, 0),
+    per_transaction: int = 1,
 ) -> list[Committed]:
-    """Commit `count` synthetic weighings, each in its own transaction, one minute apart."""
+    """Commit `count` synthetic weighings one minute apart, `per_transaction` at a time.
+
+    One per transaction is how the lanes record; more is only a faster way to a big
+    database (the records and the chain come out the same).
+    """
     rng = random.Random(seed)
     book = default_limit_book()
-    done = []
+    done: list[Committed] = []
+    batch: list[tuple[Observed, datetime]] = []
     for index in range(count):
         sample = synthetic_vehicle(rng)
         moment = start + timedelta(minutes=index)
@@ -78,6 +84,9 @@ def add_weighings(
             files=files,
             pictures=refs,
         )
-        with station.database.transaction() as session:
-            done.append(stage_observed(session, SITE, CONTEXT, observed, moment))
+        batch.append((observed, moment))
+        if len(batch) >= per_transaction or index == count - 1:
+            with station.database.transaction() as session:
+                done.extend(stage_observed(session, SITE, CONTEXT, o, m) for o, m in batch)
+            batch = []
     return done

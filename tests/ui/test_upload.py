@@ -32,7 +32,7 @@ name = "测试站"
 """
 PROVINCE = """
 [province]
-base_url = "https://zhichao.example.gov.cn/api"
+url = "https://zhichao.example.gov.cn/api"
 upload_time = "03:30"
 """
 

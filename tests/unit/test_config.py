@@ -75,7 +75,7 @@ def test_demo_text_parses_to_the_demo_station():
     assert lane1.devices[2].options == {"map": "adam-6050"}
     assert cfg.database.url.startswith("sqlite:///")
     assert cfg.database.url.endswith("/station.sqlite3")
-    assert cfg.province.base_url == ""
+    assert cfg.province.url == ""
     assert not cfg.province.upload_enabled
     assert cfg.policy == PenaltyPolicy()
     assert cfg.security == SecuritySection()
@@ -94,7 +94,7 @@ def test_demo_text_documents_every_key():
                 assert f"\n{field.name} = " in text, field.name
     assert all(f"[lanes.signals.{step}]" in text for step in config.SIGNAL_STEPS)
     assert "[lanes.devices.options]" in text
-    assert '# Example: base_url = "https://' in text
+    assert '# Example: url = "https://' in text
 
 
 def test_demo_file_round_trips_through_write_and_load(tmp_path):
@@ -173,7 +173,7 @@ def test_minimal_file_takes_every_default(tmp_path, monkeypatch):
     assert cfg.policy == PenaltyPolicy()
     assert cfg.security == SecuritySection(10, 5, 15)
     assert cfg.province.upload_time == "02:00"
-    assert cfg.province.ca_bundle is None
+    assert cfg.province.ca_file is None
     assert cfg.extra_limit_tables == cfg.extra_penalty_tables == ()
     assert cfg.lanes == ()
 
@@ -339,28 +339,42 @@ BAD = [
     ),
     # province
     (
-        STATION + '[province]\nbase_url = "http://example.com/api"  # HERE\n',
-        "province.base_url",
+        STATION + '[province]\nurl = "http://example.com/api"  # HERE\n',
+        "province.url",
         'is not allowed; allowed: "" (upload disabled), an https:// URL',
     ),
     (
-        STATION + '[province]\nbase_url = "ftp://127.0.0.1/"  # HERE\n',
-        "province.base_url",
+        STATION + '[province]\nurl = "ftp://127.0.0.1/"  # HERE\n',
+        "province.url",
         "is not allowed",
     ),
     (
-        STATION + '[province]\nbase_url = "https://"  # HERE\n',
-        "province.base_url",
+        STATION + '[province]\nurl = "https://"  # HERE\n',
+        "province.url",
         "is not allowed",
     ),
     (
-        STATION + '[province]\nca_bundle = "missing.pem"  # HERE\n',
-        "province.ca_bundle",
+        STATION + '[province]\nca_file = "missing.pem"  # HERE\n',
+        "province.ca_file",
         "file not found",
     ),
     (
         STATION + '[province]\nkey_file = "keys/station.key"  # HERE\n',
         "province.key_file",
+        "file not found",
+    ),
+    (
+        STATION + '[province]\nsite_code = "410102210002"  # HERE\n',
+        "province.site_code",
+        "differs from [station] site_code",
+    ),
+    (STATION + '[province]\nsite_code = "4101"  # HERE\n', "province.site_code", "not a valid"),
+    (STATION + "[province]\nbatch_size = 201  # HERE\n", "province.batch_size", "1 to 200"),
+    (STATION + "[province]\nbatch_size = 0  # HERE\n", "province.batch_size", "1 to 200"),
+    (STATION + "[province]\ntimeout_s = 0  # HERE\n", "province.timeout_s", "1 to 600"),
+    (
+        STATION + '[province]\nclient_cert = "c.pem"  # HERE\n',
+        "province.client_cert",
         "file not found",
     ),
     (STATION + '[province]\nupload_time = "24:00"  # HERE\n', "province.upload_time", "HH:MM"),
@@ -600,7 +614,7 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path, monkeypatch)
         '[storage]\ndata_dir = "data"\n'
         '[database]\nbackup_dir = "../backups"\n'
         '[rules]\nextra_limit_tables = ["limits"]\nextra_penalty_tables = ["./penalties"]\n'
-        '[province]\nca_bundle = "certs/ca.pem"\nkey_file = "certs/station.key"\n'
+        '[province]\nca_file = "certs/ca.pem"\nkey_file = "certs/station.key"\n'
     )
     _write(folder, text)
     elsewhere = tmp_path / "elsewhere"
@@ -613,8 +627,8 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path, monkeypatch)
     assert cfg.database.backup_dir.resolve() == (tmp_path / "backups").resolve()
     assert [p.resolve() for p in cfg.extra_limit_tables] == [(folder / "limits").resolve()]
     assert [p.resolve() for p in cfg.extra_penalty_tables] == [(folder / "penalties").resolve()]
-    assert cfg.province.ca_bundle is not None
-    assert cfg.province.ca_bundle.resolve() == (folder / "certs" / "ca.pem").resolve()
+    assert cfg.province.ca_file is not None
+    assert cfg.province.ca_file.resolve() == (folder / "certs" / "ca.pem").resolve()
     assert cfg.province.key_file is not None
     assert cfg.province.key_file.read_text(encoding="utf-8") == "-"
     assert cfg.database.url == f"sqlite:///{cfg.data_dir.as_posix()}/station.sqlite3"
@@ -646,8 +660,8 @@ def test_other_database_urls_are_kept(tmp_path):
     ],
 )
 def test_https_and_loopback_http_are_allowed(tmp_path, url):
-    cfg = load_config(_write(tmp_path, STATION + f'[province]\nbase_url = "{url}"\n'))
-    assert cfg.province.base_url == url
+    cfg = load_config(_write(tmp_path, STATION + f'[province]\nurl = "{url}"\n'))
+    assert cfg.province.url == url
     assert cfg.province.upload_enabled
 
 
@@ -661,9 +675,9 @@ def test_https_and_loopback_http_are_allowed(tmp_path, url):
     ],
 )
 def test_non_loopback_http_is_refused(tmp_path, url):
-    text = STATION + f'[province]\nbase_url = "{url}"  {MARK}\n'
+    text = STATION + f'[province]\nurl = "{url}"  {MARK}\n'
     error, _ = _error(tmp_path, text)
-    assert (error.key, error.line) == ("province.base_url", _marked_line(text))
+    assert (error.key, error.line) == ("province.url", _marked_line(text))
     assert "https://" in error.problem
 
 
@@ -682,7 +696,7 @@ def test_default_config_when_no_file_exists(tmp_path, monkeypatch):
     assert cfg.lanes == ()
     assert cfg.data_dir == tmp_path / "data"
     assert cfg.database.url == f"sqlite:///{(tmp_path / 'data').as_posix()}/station.sqlite3"
-    assert cfg.province.base_url == ""
+    assert cfg.province.url == ""
     assert cfg.policy == PenaltyPolicy()
 
 

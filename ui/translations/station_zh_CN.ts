@@ -1571,8 +1571,8 @@
         <translation>已配置：{url}，每日 {time}</translation>
     </message>
     <message>
-        <source>Not configured ([province] base_url is empty in the settings)</source>
-        <translation>未配置（设置中 [province] base_url 为空）</translation>
+        <source>Not configured ([province] url is empty in the settings)</source>
+        <translation>未配置（设置中 [province] url 为空）</translation>
     </message>
     <message>
         <source>Updated {time}</source>
@@ -1615,8 +1615,8 @@
         <translation>每条记录都保留在待发队列中，直到省级平台接收；断网时本站照常称重。</translation>
     </message>
     <message>
-        <source>The province upload is not configured, so records wait here. An administrator sets [province] base_url in the settings.</source>
-        <translation>省级平台上传尚未配置，记录在此等待。请管理员在设置中填写 [province] base_url。</translation>
+        <source>The province upload is not configured, so records wait here. An administrator sets [province] url in the settings.</source>
+        <translation>省级平台上传尚未配置，记录在此等待。请管理员在设置中填写 [province] url。</translation>
     </message>
     <message>
         <source>Rejected by the province: {count}. A rejected record is not sent again unchanged: the supervisor has to look at it.</source>
