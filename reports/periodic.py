@@ -1,7 +1,9 @@
 """Periodic reports (日报, 周报, 旬报, 月报): a PeriodReport read-model in, A4 PDF bytes out.
 
 Sections: overview, by axle count, by lane, charts (vehicles by hour of day, overload rate by
-day), heavy vehicles (80/90/100 t, the last are 百吨王) and cases. Every figure is printed as
+day), heavy vehicles (80/90/100 t, the last are 百吨王), cases and device faults (from the
+device event log, recorded since schema 0005: an earlier period prints "未记录", not 0; the
+counting rules are in station.readmodel_periods). Every figure is printed as
 the read-model holds it (integer counts and kilograms, rates already rounded to two
 decimals); the charts only draw them, so a float in a chart never reaches a printed number.
 Long tables repeat their header row on each page.
@@ -53,6 +55,7 @@ def render_period_report(report: PeriodReport, *, language: str = "zh_CN") -> by
         *_charts(report, texts, st),
         *_heavy(report, texts, st),
         *_cases(report, texts, st),
+        *_device_faults(report, texts, st),
     ]
     stamps = make_stamps(texts, st, copy=False, voided=False)
     title = f"{title_of(report, texts)} {period_label(report, texts)}"
@@ -93,7 +96,7 @@ def _heading(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowa
 
 
 def _summary(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowable]:
-    faults = DASH if report.device_faults is None else str(report.device_faults)
+    faults = texts["not_recorded"] if report.device_faults is None else str(report.device_faults)
     passes = texts["no_upload"] if report.upload_passes is None else str(report.upload_passes)
     heavy = [
         (texts.format("heavy.at_least", t=limit // 1000), str(count))
@@ -107,7 +110,7 @@ def _summary(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowa
         *heavy,
         (texts["voided"], str(report.voided)),
         # Words, not figures: these may wrap in their cell.
-        (texts["device_faults"], st.para(texts["not_recorded"] if faults == DASH else faults)),
+        (texts["device_faults"], st.para(faults)),
         (texts["upload_passes"], st.para(passes)),
     ]
     if len(pairs) % 2:
@@ -258,6 +261,31 @@ def _overdue(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowa
     ]
     widths = tuple(WIDTH * f for f in (0.3, 0.14, 0.2, 0.2, 0.16))
     return [_long_table(rows, widths, st, [*HEADER, ("ALIGN", (4, 1), (4, -1), "RIGHT")])]
+
+
+# ---- device faults -----------------------------------------------------------------------------
+
+
+def _device_faults(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowable]:
+    """Faults and minutes not OK per device; words when the log has nothing to show."""
+    story: list[Flowable] = [_section(texts["faults"], st)]
+    if report.device_faults is None:
+        return [*story, st.para(texts["faults.not_recorded"])]
+    if not report.faulty_devices:
+        return [*story, st.para(texts["faults.none"])]
+    header: TableRow = [texts["device"], texts["faults.count"], texts["faults.minutes"]]
+    rows: list[TableRow] = [header]
+    rows += [
+        [device.device_id, str(device.faults), str(device.minutes_not_ok)]
+        for device in report.faulty_devices
+    ]
+    rows.append([texts["total"], str(report.device_faults), ""])
+    widths = (WIDTH * 0.4, WIDTH * 0.2, WIDTH * 0.25)
+    return [
+        *story,
+        st.para(texts["faults.note"], spaceAfter=1 * mm),
+        _long_table(rows, widths, st, [*HEADER, ("ALIGN", (1, 1), (-1, -1), "RIGHT")]),
+    ]
 
 
 __all__ = ["period_label", "render_period_report", "title_of"]

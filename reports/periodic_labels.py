@@ -70,6 +70,15 @@ PERIOD_LABELS: dict[str, dict[str, str]] = {
         "deadline": "卸载期限",
         "unload_kg": "应卸载量（kg）",
         "cases.note": "统计本期开案的案件，按当前状态。",
+        "faults": "七、设备故障",
+        "faults.note": (
+            "设备离线或无有效数据起至恢复正常为一次故障；跨期的故障计入本期，时长只计本期内的部分。"
+        ),
+        "faults.none": "本期无设备故障记录。",
+        "faults.not_recorded": "未记录：本期结束前设备状态日志尚未启用。",
+        "device": "设备编号",
+        "faults.count": "故障次数",
+        "faults.minutes": "故障时长（分钟）",
         "vehicles": "车辆",
         "unit.vehicles": "辆",
     },
@@ -132,6 +141,18 @@ PERIOD_LABELS: dict[str, dict[str, str]] = {
         "deadline": "Deadline",
         "unload_kg": "To unload (kg)",
         "cases.note": "Cases opened in the period, in their present state.",
+        "faults": "7. Device faults",
+        "faults.note": (
+            "A fault runs from a device going offline or silent until it works again; a fault "
+            "spanning periods counts in each, with only its time within the period."
+        ),
+        "faults.none": "No device faults recorded in the period.",
+        "faults.not_recorded": (
+            "Not recorded: the device state log was not yet kept before the period ended."
+        ),
+        "device": "Device",
+        "faults.count": "Faults",
+        "faults.minutes": "Minutes not OK",
         "vehicles": "vehicles",
         "unit.vehicles": "",
     },

@@ -10,6 +10,12 @@ Counting rules, so every figure means one thing:
 - A voided weighing (a VOID record targets its CHECK record) is left out of every count and
   list and is counted in `voided` (first weighings and re-weighings alike).
 - Cases are those opened in the period, whatever their state now.
+- A device fault is one spell of a device not working: it begins when the device goes
+  STALE or OFFLINE and lasts until it is OK again (reconnecting in between is part of
+  it). A fault still going at the period's start or end is counted in the period, its
+  time clipped to the period (and to the report's moment for a period not over yet).
+  Device events are recorded from schema 0005 on: a period that ended before the first
+  one has no figure (None, printed "not recorded"), never an invented zero.
 """
 
 from __future__ import annotations
@@ -100,6 +106,20 @@ class CaseSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceFaults:
+    """One device's faults in the period (see the counting rules above)."""
+
+    device_id: str
+    faults: int
+    seconds_not_ok: int
+
+    @property
+    def minutes_not_ok(self) -> int:
+        """Whole minutes, rounded up, so a fault of a few seconds does not read as 0."""
+        return -(-self.seconds_not_ok // 60)
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodReport:
     period: Period
     site_code: str
@@ -117,9 +137,10 @@ class PeriodReport:
     heavy_counts: tuple[tuple[int, int], ...]  # (threshold kg, vehicles at or above it)
     heavy: tuple[HeavyVehicle, ...]  # every first weighing >= 80 t, in time order
     cases: CaseSummary
-    # Nothing in the database records device faults or upload passes yet: None says
-    # "not recorded" so the report never prints an invented zero.
+    # None says "not recorded", so the report never prints an invented zero: device
+    # faults before the device log began, upload passes (not counted here yet).
     device_faults: int | None = None
+    faulty_devices: tuple[DeviceFaults, ...] = ()  # by device id, only devices with faults
     upload_passes: int | None = None
 
     @property

@@ -3,6 +3,7 @@
 Driver threads only put events on a queue; the core thread hands them to the lane
 workflows in arrival order, lets time pass with ticks, runs operator commands between
 events (so a command never races a device event), and tells subscribers what happened.
+Device state changes also go to the device event log (station/storage/device_events.py).
 The GUI and `main.py headless` both sit on this.
 """
 
@@ -20,14 +21,14 @@ from typing import Any
 
 from station.config import StationConfig
 from station.domain.limits import LimitBook
-from station.domain.readings import PlateColour
+from station.domain.readings import DeviceStatus, PlateColour
 from station.domain.records import CaseResult
 from station.lanes.notices import LaneStateChanged, Notice, Released, WeighingCompleted
 from station.lanes.ports import Clock, DeviceEvent, NoOutputs, OpenDevices, StationDevices, Tick
 from station.lanes.recorder import LaneRecorder, RecorderSetup
 from station.lanes.settings import lane_settings
 from station.lanes.workflow import LaneCommandError, LaneWorkflow
-from station.storage import cases, checks, journal
+from station.storage import cases, checks, device_events, journal
 from station.storage.database import Database
 from station.storage.files import PictureStore
 from station.timeutil import beijing_now
@@ -87,6 +88,61 @@ class _Call:
     future: Future
 
 
+class _DeviceLog:
+    """Writes each device's state changes to the device event log, on the core thread.
+
+    One short transaction per change, as the lane journal writes: devices report a state
+    only when it changes, so this is rare, and a state already written is skipped without
+    touching the database. A failed write is logged and dropped: the log is evidence about
+    the devices, and weighing must go on without it.
+    """
+
+    def __init__(self, database: Database, kinds: dict[str, str]) -> None:
+        self._database = database
+        self._kinds = kinds
+        self._written: dict[str, tuple[int, str]] = {}  # device -> (lane, state written)
+        self._failures: set[tuple[str, str]] = set()
+        self._stopped = False
+
+    def note(self, lane: int, status: DeviceStatus) -> None:
+        if not self._stopped:
+            self._write(status.device_id, lane, status.state.value, status.detail)
+
+    def stop(self) -> None:
+        """The station stops watching its devices: end each one's record with STOPPED, so
+        a fault open now is not counted through the time the station is off."""
+        self._stopped = True
+        for device_id, (lane, _) in list(self._written.items()):
+            self._write(device_id, lane, device_events.STOPPED, "station stopped")
+
+    def _write(self, device_id: str, lane: int, state: str, detail: str) -> None:
+        written = self._written.get(device_id)
+        if written is not None and written[1] == state:
+            return
+        try:
+            device_events.record_state(
+                self._database,
+                device_id=device_id,
+                state=state,
+                moment=beijing_now(),
+                lane=lane,
+                kind=self._kinds.get(device_id, "")[:16],
+                detail=detail,
+            )
+        except Exception as exc:
+            self._failed(device_id, state, exc)
+            return
+        self._written[device_id] = (lane, state)
+
+    def _failed(self, device_id: str, state: str, exc: Exception) -> None:
+        key = (device_id, type(exc).__name__)
+        if key in self._failures:  # a database down for an hour would flood the log
+            log.debug("device %s: %s not recorded: %s", device_id, state, exc)
+            return
+        self._failures.add(key)
+        log.error("device %s: %s not recorded in the device log", device_id, state, exc_info=exc)
+
+
 class _NullDevices:
     def outputs(self, lane: int) -> NoOutputs:
         del lane
@@ -124,6 +180,8 @@ class StationRuntime:
         )
         store = PictureStore(config.data_dir / "pictures")
         self._recorder = LaneRecorder(database, store, limits, setup)
+        kinds = {device.id: device.kind for lane in config.lanes for device in lane.devices}
+        self._device_log = _DeviceLog(database, kinds)
         self._queue: queue.SimpleQueue[tuple[int, DeviceEvent] | _Call | None] = queue.SimpleQueue()
         self._subscribers: list[Subscriber] = []
         self._taps: list[EventTap] = []
@@ -180,7 +238,7 @@ class StationRuntime:
         if self._thread is None:
             return
         try:
-            self._call(self._flush_all)
+            self._call(self._wind_down)
         finally:
             self._devices.close()
             self._queue.put(None)
@@ -218,6 +276,11 @@ class StationRuntime:
             return
         if not isinstance(event, Tick):
             self._tap(number, event)
+        self._run_lane(number, workflow, event)
+        if isinstance(event, DeviceStatus):  # after the screen has been told
+            self._device_log.note(number, event)
+
+    def _run_lane(self, number: int, workflow: LaneWorkflow, event: Any) -> None:
         try:
             notices = workflow.handle(event)
         except Exception as exc:  # a lane keeps going; the vehicle stays until it can be saved
@@ -273,6 +336,11 @@ class StationRuntime:
         future: Future = Future()
         self._queue.put(_Call(action, future))
         return future.result(timeout)
+
+    def _wind_down(self) -> list[Notice]:
+        notices = self._flush_all()
+        self._device_log.stop()
+        return notices
 
     def _flush_all(self) -> list[Notice]:
         notices: list[Notice] = []

@@ -406,6 +406,27 @@ class Watchlist(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# ---- device events ------------------------------------------------------------------------
+
+
+class DeviceEvent(AppendOnly, Base):
+    """A device's state as the station saw it change (OK, STALE, OFFLINE...). APPEND-ONLY.
+
+    Evidence of the equipment's state at a weighing and the source of the device faults of
+    the periodic reports (station/storage/device_events.py says what is written when).
+    """
+
+    __tablename__ = "device_event"
+    __table_args__ = (Index("ix_device_event_device_time", "device_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
 # ---- audit ----------------------------------------------------------------------------------
 
 

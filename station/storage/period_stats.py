@@ -6,6 +6,7 @@ Counting rules are in `station.readmodel_periods`. A weighing is voided when a V
 targets the seq of its CHECK record (as station/storage/views.py): the VOID records are
 found through `record.check_no` (indexed) and their `targetSeq` read from the JSON body in
 Python, because the SQL for JSON differs between SQLite and PostgreSQL and voids are few.
+Device faults come from the device event log (station/storage/device_events.py).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from station.readmodel_periods import (
     HEAVY_THRESHOLDS_KG,
     CaseSummary,
     DayTally,
+    DeviceFaults,
     HeavyVehicle,
     OverdueCase,
     PeriodReport,
     Tally,
 )
+from station.storage import device_events
 from station.storage.cases import CLOSED, OPEN, VOIDED
 from station.storage.database import Database
 from station.storage.models import EnforcementCase, Record, Weighing
@@ -187,6 +190,20 @@ def case_summary(
     )
 
 
+# ---- device faults ---------------------------------------------------------------------------
+
+
+def device_faults(
+    conn: Connection, period: Period, now: datetime
+) -> tuple[int | None, tuple[DeviceFaults, ...]]:
+    """The period's fault count and faulty devices; None before the device log began."""
+    began = device_events.log_began(conn)
+    if began is None or began >= period.end:
+        return None, ()
+    faulty = device_events.period_faults(conn, period.start, period.end, now)
+    return sum(device.faults for device in faulty), faulty
+
+
 # ---- the report --------------------------------------------------------------------------------
 
 
@@ -199,7 +216,7 @@ def period_report(
     deadline_hours: int,
     now: datetime,
 ) -> PeriodReport:
-    """Aggregate the period's weighings and cases into the report's read-model.
+    """Aggregate the period's weighings, cases and device faults into the report's read-model.
 
     One read transaction on one connection, so all figures describe the same moment.
     """
@@ -212,6 +229,7 @@ def period_report(
         reweighs, _ = _count(conn, _counted(period, voided, REWEIGH))
         by_hour, by_day = _by_day_hour(conn, period, first)
         heavy = _heavy(conn, first)
+        faults, faulty = device_faults(conn, period, now)
         return PeriodReport(
             period=period,
             site_code=site_code,
@@ -229,4 +247,6 @@ def period_report(
             heavy_counts=_heavy_counts(heavy),
             heavy=heavy,
             cases=case_summary(conn, period, deadline_hours=deadline_hours, now=now),
+            device_faults=faults,
+            faulty_devices=faulty,
         )
