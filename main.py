@@ -80,6 +80,11 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_headless(commands)
     _add_print_record(commands)
     _add_report(commands)
+    upload = commands.add_parser(
+        "upload", help="one upload pass to the provincial platform (exit 0 done, 3 left, 2 config)"
+    )
+    _add_config_option(upload)
+    upload.add_argument("--actor", default="scheduler", help="who started the pass (for the log)")
     gui = commands.add_parser("gui", help="the operator's desktop (the default)")
     _add_gui_options(gui)
     return parser
@@ -339,6 +344,7 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "headless": _run_headless,
         "print-record": _run_print_record,
         "report": _run_report,
+        "upload": cli.run_upload,
     }
 
 

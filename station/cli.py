@@ -190,6 +190,35 @@ def run_print_record(
     return EXIT_OK
 
 
+def run_upload(args: argparse.Namespace) -> int:
+    """`upload`: one pass; 0 all delivered and COMPLETE, 3 something left, 2 configuration."""
+    from station.storage.database import StorageError, open_database
+    from station.upload.console import ConsoleProgress, summary
+    from station.upload.passes import run_pass
+    from station.upload.status import device_states
+
+    try:
+        config = _config(args)
+        if not config.province.upload_enabled:
+            return _fail("upload: switched off: [province] url is empty in the configuration")
+        database, _ = open_database(config.database.url, config.database.backup_dir)
+    except (ConfigError, StorageError) as exc:
+        return _fail(f"upload: {exc}")
+    progress = ConsoleProgress(sys.stderr)
+    try:
+        outcome = run_pass(
+            config, database, trigger="CLI", actor=args.actor, progress=progress,
+            devices=lambda: device_states(database, config),
+        )  # fmt: skip
+    finally:
+        progress.finish()
+        database.dispose()
+    stream = sys.stdout if outcome.exit_code == EXIT_OK else sys.stderr
+    for line in summary(outcome):
+        print(line, file=stream)
+    return outcome.exit_code
+
+
 def run_report(args: argparse.Namespace, *, render: Callable[..., bytes]) -> int:
     """`report daily|weekly|dekad|monthly --date D --out F`: the period containing D as PDF.
 

@@ -896,7 +896,7 @@ PROVINCE_TABLE = Table(
             "url",
             str,
             "",
-            "Base address of the provincial platform; \"\" switches the upload off.",
+            'Base address of the provincial platform; "" switches the upload off.',
             allowed=_BASE_URL_ALLOWED,
             check=_base_url,
             example='url = "https://zc.example-province.cn/zc/v1"',

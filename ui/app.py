@@ -71,6 +71,7 @@ class Desktop:
     def shutdown(self) -> None:
         """Stop traffic, record what is waiting, close devices, end the shift; idempotent."""
         self.stop_traffic.set()
+        self.window.upload_runner.stop()
         if self.traffic_thread is not None:
             self.traffic_thread.join(10)
         self.bridge.stop()
@@ -227,6 +228,7 @@ def _exec(app: QtWidgets.QApplication, desktop: Desktop, args: argparse.Namespac
     if quit_after:
         QtCore.QTimer.singleShot(int(quit_after * 1000), desktop.window.close)
     _startup_probe(desktop.window)
+    desktop.window.upload_runner.start_schedule()
     try:
         return app.exec()
     finally:

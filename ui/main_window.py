@@ -37,7 +37,8 @@ from ui.plate_dialog import PlateCorrectionDialog
 from ui.printing import print_document
 from ui.records import RecordsView
 from ui.settings_dialog import SettingsDialog
-from ui.upload import UploadView
+from ui.upload import UploadTexts, UploadView, skew_off
+from ui.upload_runner import UploadRunner
 
 IDLE_LOCK_MS = 10 * 60 * 1000
 
@@ -58,6 +59,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panels: dict[int, LanePanel] = {}
         self.active_lane = ctx.config.lanes[0].number if ctx.config.lanes else 0
         self.actions: dict[str, QtGui.QAction] = {}
+        # One per application: "upload now" on the Upload tab and the nightly pass.
+        self.upload_runner = UploadRunner(ctx, self)
         self.setWindowTitle(
             self.tr("Overload station: {name} ({code})").format(
                 name=ctx.config.station.name, code=ctx.config.station.site_code
@@ -112,7 +115,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ("records", self.tr("Records"), RecordsView),
             ("cases", self.tr("Open cases"), CasesView),
             ("devices", self.tr("Devices"), DevicesView),
-            ("upload", self.tr("Upload"), UploadView),
+            ("upload", self.tr("Upload"), lambda c: UploadView(c, runner=self.upload_runner)),
         ]
 
     # ---- actions ------------------------------------------------------------------------
@@ -443,12 +446,47 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_status(self) -> None:
         self.user_label = QtWidgets.QLabel()
         self.clock_label = QtWidgets.QLabel()
+        self.upload_warning = QtWidgets.QLabel()
+        self.upload_texts, self._upload_skew = UploadTexts(self), None
+        self.upload_warning.setStyleSheet("color: white; background: #b3261e; padding: 0 6px;")
+        self.upload_warning.hide()
+        self.statusBar().addPermanentWidget(self.upload_warning)
         self.statusBar().addPermanentWidget(self.user_label)
+        self.upload_runner.finished.connect(self._upload_finished)
+        self.upload_runner.status_arrived.connect(self._upload_status)
         self.statusBar().addPermanentWidget(self.clock_label)
         clock = QtCore.QTimer(self)
         clock.timeout.connect(self._tick_clock)
         clock.start(1000)
         self._tick_clock()
+
+    def _upload_finished(self, outcome: Any) -> None:
+        if outcome.pass_id is None:  # refused before it began
+            self._say(self.tr("Upload did not run: {error}").format(error=outcome.error))
+        else:
+            self._say(self.tr("Upload: {result}; {sent} records sent, {pending} left").format(
+                result=self.upload_texts.status(outcome.status), sent=outcome.records_sent,
+                pending=outcome.pending_after))  # fmt: skip
+        skew = self._upload_skew if outcome.clock_skew_s is None else outcome.clock_skew_s
+        self._show_upload_warning(outcome.status == "FAILED", skew, outcome.error)
+
+    def _upload_status(self, status: Any) -> None:
+        last = status.passes[0] if status.passes else None
+        failed = last is not None and last.status == "FAILED"
+        self._show_upload_warning(failed, status.clock_skew_s, last.error if last else "")
+
+    def _show_upload_warning(self, failed: bool, skew: int | None, error: str) -> None:
+        """A lasting mark while the last pass FAILED or the clock is off the platform's."""
+        self._upload_skew, parts, tips = skew, [], []
+        if failed:
+            parts.append(self.tr("Upload failed"))
+            tips.append(error)
+        if skew is not None and skew_off(skew):
+            parts.append(self.tr("Clock off by {n} s").format(n=abs(skew)))
+            tips.append(self.upload_texts.skew(skew))
+        self.upload_warning.setText(" · ".join(parts))
+        self.upload_warning.setToolTip("\n".join(tip for tip in tips if tip))
+        self.upload_warning.setVisible(bool(parts))
 
     def _tick_clock(self) -> None:
         # Records carry Beijing time whatever the PC's zone; the desk shows the same clock.

@@ -156,20 +156,33 @@ def _referenced(last_seq: int | None = None):
     return statement
 
 
+def _unsent_pictures(*columns):
+    referenced = _referenced().subquery()
+    return (
+        select(*columns)
+        .select_from(Picture)
+        .join(referenced, referenced.c.sha256 == Picture.sha256)
+        .outerjoin(PictureDelivery, PictureDelivery.sha256 == Picture.sha256)
+        .where((PictureDelivery.status.is_(None)) | (PictureDelivery.status != HELD))
+    )
+
+
 def pictures_to_send(database: Database, *, after_sha: str, limit: int) -> list[PictureFile]:
     """Pictures of recorded weighings the platform is not known to hold, in sha order."""
-    referenced = _referenced().subquery()
+    columns = (Picture.sha256, Picture.mime, Picture.size, Picture.stored_path)
     with database.read() as session:
         rows = session.execute(
-            select(Picture.sha256, Picture.mime, Picture.size, Picture.stored_path)
-            .join(referenced, referenced.c.sha256 == Picture.sha256)
-            .outerjoin(PictureDelivery, PictureDelivery.sha256 == Picture.sha256)
+            _unsent_pictures(*columns)
             .where(Picture.sha256 > after_sha)
-            .where((PictureDelivery.status.is_(None)) | (PictureDelivery.status != HELD))
             .order_by(Picture.sha256)
             .limit(limit)
         ).all()
     return [PictureFile(*row) for row in rows]
+
+
+def count_pictures_to_send(database: Database) -> int:
+    with database.read() as session:
+        return session.scalar(_unsent_pictures(func.count()))
 
 
 def mark_picture(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from station.upload.transport import (
     UploadError,
     skew_seconds,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # province-api.md §3
 MANIFEST_ROUNDS = 3
@@ -149,6 +152,9 @@ def _locked_pass(runner: _Pass, *, trigger: str, actor: str) -> None:
     except UploadError as exc:
         outcome.status, outcome.error = "FAILED", str(exc)
         outcome.config_error = exc.config
+    except Exception as exc:  # a database error, a bug: the pass must still end FAILED
+        log.exception("upload pass %s failed", outcome.pass_id)
+        outcome.status, outcome.error = "FAILED", f"{type(exc).__name__}: {exc}"
     finally:
         outcome.pending_after, outcome.rejected_after = outbox.counts(database)
         outbox.finish_pass(database, outcome.pass_id, beijing_now(), **outcome.stored_fields())
@@ -234,11 +240,13 @@ class _Pass:
 
     def send_pictures(self) -> None:
         after, done = "", 0
+        total = outbox.count_pictures_to_send(self.database)
+        self.progress("pictures", 0, total)
         while chunk := outbox.pictures_to_send(self.database, after_sha=after, limit=PICTURE_CHUNK):
             for picture in chunk:
                 self._send_picture(picture)
                 done += 1
-                self.progress("pictures", done, done + len(chunk))
+                self.progress("pictures", done, max(total, done))
             after = chunk[-1].sha256
 
     def _send_picture(self, picture: outbox.PictureFile) -> None:
@@ -277,6 +285,7 @@ class _Pass:
     # ---- manifest -----------------------------------------------------------------------
 
     def reconcile(self) -> None:
+        """Declare, then send again what the platform lacks; the last word is a manifest."""
         for _ in range(MANIFEST_ROUNDS):
             answer = self.manifest()
             if answer is None or answer["status"] == "COMPLETE":
@@ -287,6 +296,7 @@ class _Pass:
                 return
             self.send_records()
             self.send_pictures()
+        self.manifest()
 
     def manifest(self) -> dict | None:
         last_seq, head_hash = outbox.chain_head(self.database)

@@ -2,8 +2,8 @@
 
 A pass is due once the day's upload time has come and no pass has started since. A pass
 missed because the computer was off runs as soon as the app is up again. A scheduled
-slot whose pass failed (network down, platform answering 503 all night) is tried again
-every RETRY_MINUTES until a pass ends with the platform's answer.
+slot whose pass failed (network down, platform answering 503 all night) or was killed is
+tried again every RETRY_MINUTES until a pass ends with the platform's answer.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def is_due(now: datetime, upload_time: str, passes: tuple[PassView, ...]) -> boo
     since = [p for p in passes if p.started_at >= slot]
     if not since:
         return True
-    latest = since[0]
-    if latest.status == "RUNNING" or any(p.status in FINISHED for p in since):
+    if any(p.status in FINISHED for p in since):
         return False
-    return now - latest.started_at >= timedelta(minutes=RETRY_MINUTES)
+    # A pass still RUNNING this long was most likely killed (it is marked INTERRUPTED only
+    # when the next pass starts). Should it really still run, the next pass finds the
+    # upload lock taken and stops without touching anything.
+    return now - since[0].started_at >= timedelta(minutes=RETRY_MINUTES)

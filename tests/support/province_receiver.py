@@ -1446,11 +1446,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _reset(self) -> None:
-        # The start of a plausible answer, then RST: the client fails mid-response.
-        self.wfile.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            b'Content-Length: 4096\r\n\r\n{"results": [{"seq'
-        )
+        # The start of a plausible answer, then RST: the client fails mid-response. A HEAD
+        # answer has no body, and http.client takes headers cut short by the end of the
+        # stream as complete; so a HEAD is cut inside its status line, or the "reset"
+        # would read as a whole (and false) 200.
+        start = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        if self.command == "HEAD":
+            self.wfile.write(start[:10])
+        else:
+            self.wfile.write(start + b'Content-Length: 4096\r\n\r\n{"results": [{"seq')
         self.wfile.flush()
         self._drop(linger=struct.pack("ii", 1, 0))
 

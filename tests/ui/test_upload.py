@@ -13,10 +13,11 @@ from station.config import parse_config
 from station.lanes.notices import WeighingCompleted
 from station.lanes.runtime import StationRuntime
 from station.security import Role
+from station.storage import outbox
 from station.storage.accounts import SignedIn
 from station.storage.models import Outbox, Record
 from station.tables import default_limit_book
-from station.timeutil import format_time
+from station.timeutil import beijing_now, format_time
 from tests.lanes.conftest import Rig, make_rig
 from ui.context import AppContext, Session
 from ui.tasks import Tasks
@@ -110,8 +111,9 @@ def test_counts_match_the_outbox_of_committed_weighings(qtbot, rig: Rig, make_ct
     assert view.values["configured"].text() == (
         "Configured: https://zhichao.example.gov.cn/api, daily at 03:30"
     )
-    assert not view.upload_button.isEnabled()
-    assert view.upload_button.toolTip() == "Available when the province upload is installed"
+    assert view.upload_button.isEnabled()  # configured, and a supervisor may upload
+    assert view.passes.rowCount() == 0 and not view.rejected_box.isVisible()
+    assert not view.skew_warning.isVisible() and not view.progress_bar.isVisible()
 
 
 def test_rejected_records_are_counted_and_explained(qtbot, rig: Rig, make_ctx) -> None:
@@ -126,11 +128,27 @@ def test_rejected_records_are_counted_and_explained(qtbot, rig: Rig, make_ctx) -
     )
     assert rejected == 1
     assert "Rejected by the province: 1." in view.note.text()
+    assert view.rejected.rowCount() == 1 and view.rejected_box.isVisible()
+    assert view.rejected.data(view.rejected.index(0, 0)) == str(first)
+
+
+def test_a_clock_off_by_a_minute_or_more_is_a_red_warning(qtbot, rig: Rig, make_ctx) -> None:
+    outbox.put_state(rig.database, "clock_skew_s", "30", beijing_now())
+    view = open_view(qtbot, make_ctx())
+    assert not view.skew_warning.isVisible()
+    outbox.put_state(rig.database, "clock_skew_s", "75", beijing_now())
+    view.refresh()
+    qtbot.waitUntil(view.skew_warning.isVisible, timeout=2000)
+    assert view.skew_warning.text() == (
+        "The station clock is 75 s ahead of the provincial platform; set the clock."
+    )
 
 
 def test_not_configured_says_so_and_a_refresh_sees_new_weighings(qtbot, rig: Rig, make_ctx) -> None:
     view = open_view(qtbot, make_ctx(province=""))
     assert view.values["configured"].text().startswith("Not configured")
+    assert not view.upload_button.isEnabled()
+    assert view.upload_button.toolTip() == "The province upload is not configured"
     assert "not configured" in view.note.text()
     before = int(view.values["pending"].text())
     weigh(rig, "豫D45678")

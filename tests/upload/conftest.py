@@ -70,3 +70,16 @@ def make_setup(tmp_path, source, receiver, pki, **more) -> Iterator[Setup]:
     database, _ = open_database(config.database.url)
     yield Setup(folder, config, database, receiver, receiver.key)
     database.dispose()
+
+
+BIG = 10_000
+
+
+@pytest.fixture(scope="session")
+def big_station(tmp_path_factory) -> Path:
+    """10k weighings, each with a picture, with the cases and CLOSE records they bring."""
+    folder = tmp_path_factory.mktemp("big-station")
+    station = sqlite_station(folder)
+    add_weighings(station, BIG, seed=11, pictures=True, per_transaction=500)
+    station.database.dispose()
+    return folder

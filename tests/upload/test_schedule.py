@@ -35,10 +35,17 @@ def test_a_pass_missed_while_the_computer_was_off_runs_at_start():
     assert is_due(datetime(2026, 11, 27, 9, 15), "02:00", ())
 
 
-def test_a_finished_pass_or_a_running_one_satisfies_the_slot():
+def test_a_finished_pass_satisfies_the_slot():
     now = datetime(2026, 11, 27, 5, 0)
-    for status in ("COMPLETE", "INCOMPLETE", "RUNNING"):
+    for status in ("COMPLETE", "INCOMPLETE"):
         assert not is_due(now, "02:00", (_pass(datetime(2026, 11, 27, 2, 0), status),))
+
+
+def test_a_running_pass_holds_the_slot_until_it_looks_killed():
+    started = datetime(2026, 11, 27, 2, 0)
+    running = (_pass(started, "RUNNING"),)
+    assert not is_due(started + timedelta(minutes=RETRY_MINUTES - 1), "02:00", running)
+    assert is_due(started + timedelta(minutes=RETRY_MINUTES), "02:00", running)
 
 
 def test_a_failed_pass_is_retried_after_the_retry_interval():

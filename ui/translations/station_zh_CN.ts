@@ -587,6 +587,22 @@
         <translation>本站未使用配置文件运行。</translation>
     </message>
     <message>
+        <source>Upload did not run: {error}</source>
+        <translation>上传未能进行：{error}</translation>
+    </message>
+    <message>
+        <source>Upload: {result}; {sent} records sent, {pending} left</source>
+        <translation>上传：{result}；已发送 {sent} 条记录，剩余 {pending} 条</translation>
+    </message>
+    <message>
+        <source>Upload failed</source>
+        <translation>上传失败</translation>
+    </message>
+    <message>
+        <source>Clock off by {n} s</source>
+        <translation>时钟偏差 {n} 秒</translation>
+    </message>
+    <message>
         <source>Not signed in</source>
         <translation>未登录</translation>
     </message>
@@ -597,6 +613,57 @@
     <message>
         <source>Demo accounts: {accounts}</source>
         <translation>演示账户：{accounts}</translation>
+    </message>
+</context>
+<context>
+    <name>PassesModel</name>
+    <message>
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Trigger</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>执行人</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Records sent</source>
+        <translation>已发送记录</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>已接收</translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>Pictures</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <source>Manifest</source>
+        <translation>日清单</translation>
+    </message>
+    <message>
+        <source>Left pending</source>
+        <translation>剩余待传</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
     </message>
 </context>
 <context>
@@ -1308,6 +1375,33 @@
     </message>
 </context>
 <context>
+    <name>RejectedModel</name>
+    <message>
+        <source>Seq</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Check no.</source>
+        <translation>检测单号</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Station settings</source>
@@ -1529,6 +1623,85 @@
     </message>
 </context>
 <context>
+    <name>UploadTexts</name>
+    <message>
+        <source>complete</source>
+        <translation>完整</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>不完整</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>已中断</translation>
+    </message>
+    <message>
+        <source>upload now</source>
+        <translation>立即上传</translation>
+    </message>
+    <message>
+        <source>nightly</source>
+        <translation>夜间定时</translation>
+    </message>
+    <message>
+        <source>command line</source>
+        <translation>命令行</translation>
+    </message>
+    <message>
+        <source>Sending records</source>
+        <translation>正在发送检测记录</translation>
+    </message>
+    <message>
+        <source>Sending pictures</source>
+        <translation>正在发送图片</translation>
+    </message>
+    <message>
+        <source>Declaring the daily manifest</source>
+        <translation>正在报送日清单</translation>
+    </message>
+    <message>
+        <source>Fetching the watchlist</source>
+        <translation>正在获取布控名单</translation>
+    </message>
+    <message>
+        <source>Sending the heartbeat</source>
+        <translation>正在发送心跳</translation>
+    </message>
+    <message>
+        <source>weighing</source>
+        <translation>检测</translation>
+    </message>
+    <message>
+        <source>case closed</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>void</source>
+        <translation>作废</translation>
+    </message>
+    <message>
+        <source>The station clock is {n} s ahead of the provincial platform; set the clock.</source>
+        <translation>本站时钟比省级平台快 {n} 秒，请校准时钟。</translation>
+    </message>
+    <message>
+        <source>The station clock is {n} s behind the provincial platform; set the clock.</source>
+        <translation>本站时钟比省级平台慢 {n} 秒，请校准时钟。</translation>
+    </message>
+</context>
+<context>
     <name>UploadView</name>
     <message>
         <source>Province upload</source>
@@ -1563,8 +1736,12 @@
         <translation>立即上传</translation>
     </message>
     <message>
-        <source>Available when the province upload is installed</source>
-        <translation>安装省级平台上传功能后可用</translation>
+        <source>Recent upload passes</source>
+        <translation>最近的上传</translation>
+    </message>
+    <message>
+        <source>Records rejected by the province (for the supervisor)</source>
+        <translation>被省级平台拒绝的记录（由站长处理）</translation>
     </message>
     <message>
         <source>Configured: {url}, daily at {time}</source>
@@ -1573,6 +1750,42 @@
     <message>
         <source>Not configured ([province] url is empty in the settings)</source>
         <translation>未配置（设置中 [province] url 为空）</translation>
+    </message>
+    <message>
+        <source>The province upload is not configured</source>
+        <translation>省级平台上传尚未配置</translation>
+    </message>
+    <message>
+        <source>Your role may not start an upload</source>
+        <translation>您的角色无权启动上传</translation>
+    </message>
+    <message>
+        <source>An upload pass is running</source>
+        <translation>上传正在进行</translation>
+    </message>
+    <message>
+        <source>Send everything waiting to the province now</source>
+        <translation>立即将全部待传数据发送到省级平台</translation>
+    </message>
+    <message>
+        <source>Starting the upload…</source>
+        <translation>正在开始上传…</translation>
+    </message>
+    <message>
+        <source>The upload did not run: {error}</source>
+        <translation>上传未能进行：{error}</translation>
+    </message>
+    <message>
+        <source>Upload finished: {result}. Records sent {sent} (accepted {accepted}, duplicate {duplicate}, rejected {rejected}); pictures sent {pictures}; left pending {pending}.</source>
+        <translation>上传结束：{result}。已发送记录 {sent} 条（接收 {accepted}，重复 {duplicate}，拒绝 {rejected}）；已发送图片 {pictures} 张；剩余待传 {pending} 条。</translation>
+    </message>
+    <message>
+        <source>Error: {error}</source>
+        <translation>错误：{error}</translation>
+    </message>
+    <message>
+        <source>Warning: {warning}</source>
+        <translation>警告：{warning}</translation>
     </message>
     <message>
         <source>Updated {time}</source>
@@ -1585,6 +1798,10 @@
     <message>
         <source>never</source>
         <translation>从未</translation>
+    </message>
+    <message>
+        <source>manifest {status}</source>
+        <translation>日清单{status}</translation>
     </message>
     <message>
         <source>nothing is waiting</source>
