@@ -1066,6 +1066,17 @@ class ProvinceReceiver:
         with self._lock:
             return self._watchlist.entries()
 
+    def forget_everything(self, site_code: str | None = None) -> None:
+        """Lose every record and picture of a site, as a platform restored from an old backup.
+
+        The manifests and heartbeats received stay, so a test can still read them.
+        """
+        with self._lock:
+            ledger = self._ledger(site_code)
+            kept = (ledger.heartbeats, ledger.manifests)
+            ledger.__init__(ledger.site_code)
+            ledger.heartbeats, ledger.manifests = kept
+
     # inspection (copies, taken under the lock)
 
     def held_records(self, site_code: str | None = None) -> dict[int, dict[str, Any]]:
