@@ -56,6 +56,7 @@ def render_period_report(report: PeriodReport, *, language: str = "zh_CN") -> by
         *_heavy(report, texts, st),
         *_cases(report, texts, st),
         *_device_faults(report, texts, st),
+        *_uploads(report, texts, st),
     ]
     stamps = make_stamps(texts, st, copy=False, voided=False)
     title = f"{title_of(report, texts)} {period_label(report, texts)}"
@@ -97,7 +98,9 @@ def _heading(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowa
 
 def _summary(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowable]:
     faults = texts["not_recorded"] if report.device_faults is None else str(report.device_faults)
-    passes = texts["no_upload"] if report.upload_passes is None else str(report.upload_passes)
+    passes = texts.format(
+        "upload.summary", n=report.upload_passes, complete=report.uploads_complete
+    )
     heavy = [
         (texts.format("heavy.at_least", t=limit // 1000), str(count))
         for limit, count in report.heavy_counts
@@ -285,6 +288,43 @@ def _device_faults(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list
         *story,
         st.para(texts["faults.note"], spaceAfter=1 * mm),
         _long_table(rows, widths, st, [*HEADER, ("ALIGN", (1, 1), (-1, -1), "RIGHT")]),
+    ]
+
+
+# ---- upload passes -----------------------------------------------------------------------------
+
+
+UPLOAD_COLUMNS = (
+    "upload.started", "upload.trigger", "upload.status", "upload.sent", "upload.delivered",
+    "upload.rejected", "upload.pictures", "upload.pending",
+)  # fmt: skip
+
+
+def _uploads(report: PeriodReport, texts: PeriodTexts, st: Styles) -> list[Flowable]:
+    """Every pass of the period: the evidence that the data went up, or why not."""
+    story: list[Flowable] = [_section(texts["uploads"], st)]
+    if not report.uploads:
+        return [*story, st.para(texts.format("uploads.none", pending=report.pending_now))]
+    rows: list[TableRow] = [[texts[name] for name in UPLOAD_COLUMNS]]
+    rows += [
+        [
+            clock(row.started_at),
+            texts[f"trigger.{row.trigger}"],
+            texts[f"status.{row.status}"],
+            str(row.records_sent),
+            str(row.delivered),
+            str(row.rejected),
+            str(row.pictures_sent),
+            "—" if row.pending_after is None else str(row.pending_after),
+        ]
+        for row in report.uploads
+    ]
+    widths = tuple(WIDTH * f for f in (0.22, 0.11, 0.11, 0.1, 0.11, 0.1, 0.1, 0.15))
+    return [
+        *story,
+        st.para(texts["uploads.note"], spaceAfter=1 * mm),
+        _long_table(rows, widths, st, [*HEADER, ("ALIGN", (3, 1), (-1, -1), "RIGHT")]),
+        st.para(texts.format("uploads.pending", pending=report.pending_now), spaceBefore=1 * mm),
     ]
 
 

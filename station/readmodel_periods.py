@@ -120,6 +120,20 @@ class DeviceFaults:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadPassRow:
+    """One upload pass to the province (province-api.md §8) started in the period."""
+
+    started_at: datetime
+    trigger: str  # SCHEDULE, MANUAL or CLI
+    status: str  # COMPLETE, INCOMPLETE, FAILED, CANCELLED, INTERRUPTED, RUNNING
+    records_sent: int
+    delivered: int  # ACCEPTED + DUPLICATE
+    rejected: int
+    pictures_sent: int
+    pending_after: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodReport:
     period: Period
     site_code: str
@@ -138,10 +152,19 @@ class PeriodReport:
     heavy: tuple[HeavyVehicle, ...]  # every first weighing >= 80 t, in time order
     cases: CaseSummary
     # None says "not recorded", so the report never prints an invented zero: device
-    # faults before the device log began, upload passes (not counted here yet).
+    # faults before the device log began.
     device_faults: int | None = None
     faulty_devices: tuple[DeviceFaults, ...] = ()  # by device id, only devices with faults
-    upload_passes: int | None = None
+    uploads: tuple[UploadPassRow, ...] = ()  # passes started in the period, in time order
+    pending_now: int = 0  # records not yet delivered when the report was made
+
+    @property
+    def upload_passes(self) -> int:
+        return len(self.uploads)
+
+    @property
+    def uploads_complete(self) -> int:
+        return sum(1 for row in self.uploads if row.status == "COMPLETE")
 
     @property
     def over_rate(self) -> str:

@@ -6,7 +6,8 @@ Counting rules are in `station.readmodel_periods`. A weighing is voided when a V
 targets the seq of its CHECK record (as station/storage/views.py): the VOID records are
 found through `record.check_no` (indexed) and their `targetSeq` read from the JSON body in
 Python, because the SQL for JSON differs between SQLite and PostgreSQL and voids are few.
-Device faults come from the device event log (station/storage/device_events.py).
+Device faults come from the device event log (station/storage/device_events.py), upload
+passes from upload_pass (station/storage/outbox.py).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from station.readmodel_periods import (
     OverdueCase,
     PeriodReport,
     Tally,
+    UploadPassRow,
 )
 from station.storage import device_events
 from station.storage.cases import CLOSED, OPEN, VOIDED
 from station.storage.database import Database
-from station.storage.models import EnforcementCase, Record, Weighing
+from station.storage.models import EnforcementCase, Outbox, Record, UploadPass, Weighing
 
 FIRST, REWEIGH = 1, 2  # checkType
 
@@ -204,6 +206,34 @@ def device_faults(
     return sum(device.faults for device in faulty), faulty
 
 
+# ---- upload passes ---------------------------------------------------------------------------
+
+
+def upload_passes(conn: Connection, period: Period) -> tuple[UploadPassRow, ...]:
+    rows = conn.execute(
+        select(UploadPass)
+        .where(UploadPass.started_at >= period.start, UploadPass.started_at < period.end)
+        .order_by(UploadPass.started_at, UploadPass.id)
+    ).all()
+    return tuple(
+        UploadPassRow(
+            started_at=row.started_at,
+            trigger=row.trigger,
+            status=row.status,
+            records_sent=row.records_sent,
+            delivered=row.accepted + row.duplicate,
+            rejected=row.rejected,
+            pictures_sent=row.pictures_sent,
+            pending_after=row.pending_after,
+        )
+        for row in rows
+    )
+
+
+def pending_records(conn: Connection) -> int:
+    return conn.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "PENDING"))
+
+
 # ---- the report --------------------------------------------------------------------------------
 
 
@@ -249,4 +279,6 @@ def period_report(
             cases=case_summary(conn, period, deadline_hours=deadline_hours, now=now),
             device_faults=faults,
             faulty_devices=faulty,
+            uploads=upload_passes(conn, period),
+            pending_now=pending_records(conn),
         )

@@ -215,4 +215,5 @@ def test_empty_period(station: Station) -> None:
     assert found.by_axles == found.by_lane == found.heavy == ()
     assert len(found.by_day) == 28 and all(d.weighed == 0 for d in found.by_day)
     assert found.cases.unloaded_average_kg is None
-    assert found.device_faults is None and found.upload_passes is None
+    assert found.device_faults is None
+    assert found.uploads == () and found.upload_passes == 0
