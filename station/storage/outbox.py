@@ -76,20 +76,32 @@ def next_batch(database: Database, *, after_seq: int, limit: int) -> list[tuple[
 def store_results(database: Database, results: Sequence[Result], moment: datetime) -> None:
     """Record the platform's answers; rejections also go to the audit chain."""
     with database.transaction() as session:
+        for status in DELIVERED:
+            seqs = [result.seq for result in results if result.status == status]
+            if seqs:
+                session.execute(
+                    update(Outbox)
+                    .where(Outbox.seq.in_(seqs))
+                    .values(
+                        status=status,
+                        delivered_at=moment,
+                        attempts=Outbox.attempts + 1,
+                        last_attempt_at=moment,
+                        last_error=None,
+                        reject_code=None,
+                    )
+                )
         for result in results:
-            _store_result(session, result, moment)
+            if result.status not in DELIVERED:
+                _store_rejection(session, result, moment)
 
 
-def _store_result(session: Session, result: Result, moment: datetime) -> None:
+def _store_rejection(session: Session, result: Result, moment: datetime) -> None:
     row = session.get(Outbox, result.seq)
     if row is None:
         return
     row.attempts += 1
     row.last_attempt_at = moment
-    if result.status in DELIVERED:
-        row.status, row.delivered_at = result.status, moment
-        row.last_error = row.reject_code = None
-        return
     row.status, row.reject_code = REJECTED, result.code[:32]
     row.last_error = result.message
     detail = {"seq": result.seq, "code": result.code, "message": result.message}
@@ -185,18 +197,39 @@ def count_pictures_to_send(database: Database) -> int:
         return session.scalar(_unsent_pictures(func.count()))
 
 
-def mark_picture(
-    database: Database, sha256: str, *, held: bool, error: str | None, moment: datetime
-) -> None:
+@dataclass(frozen=True, slots=True)
+class PictureMark:
+    sha256: str
+    held: bool
+    error: str | None
+
+
+def mark_pictures(database: Database, marks: Sequence[PictureMark], moment: datetime) -> None:
+    """Note what the platform holds, a chunk per transaction (one fsync, not one each).
+
+    Marks lost to a crash only cost a HEAD each at the next pass.
+    """
+    if not marks:
+        return
     with database.transaction() as session:
-        row = session.get(PictureDelivery, sha256)
-        if row is None:
-            row = PictureDelivery(sha256=sha256, status=FAILED, attempts=0, updated_at=moment)
-            session.add(row)
-        row.status = HELD if held else FAILED
-        row.attempts += 1
-        row.last_error = error
-        row.updated_at = moment
+        rows = {
+            row.sha256: row
+            for row in session.scalars(
+                select(PictureDelivery).where(
+                    PictureDelivery.sha256.in_([mark.sha256 for mark in marks])
+                )
+            )
+        }
+        for mark in marks:
+            row = rows.get(mark.sha256)
+            if row is None:
+                row = PictureDelivery(sha256=mark.sha256, attempts=0, updated_at=moment)
+                rows[mark.sha256] = row
+                session.add(row)
+            row.status = HELD if mark.held else FAILED
+            row.attempts += 1
+            row.last_error = mark.error
+            row.updated_at = moment
 
 
 def forget_pictures(database: Database, shas: Iterable[str]) -> int:

@@ -243,27 +243,32 @@ class _Pass:
         total = outbox.count_pictures_to_send(self.database)
         self.progress("pictures", 0, total)
         while chunk := outbox.pictures_to_send(self.database, after_sha=after, limit=PICTURE_CHUNK):
-            for picture in chunk:
-                self._send_picture(picture)
-                done += 1
-                self.progress("pictures", done, max(total, done))
+            marks: list[outbox.PictureMark] = []
+            try:
+                for picture in chunk:
+                    marks.append(self._send_picture(picture))
+                    done += 1
+                    self.progress("pictures", done, max(total, done))
+            finally:
+                outbox.mark_pictures(self.database, marks, beijing_now())
             after = chunk[-1].sha256
 
-    def _send_picture(self, picture: outbox.PictureFile) -> None:
+    def _send_picture(self, picture: outbox.PictureFile) -> outbox.PictureMark:
         suffix = f"/pictures/{picture.sha256}"
         if self.platform.call("HEAD", suffix).status == 200:
-            self._mark(picture, held=True, error=None)
-            return
+            return outbox.PictureMark(picture.sha256, held=True, error=None)
         data, problem = self._read(picture)
         if problem:
-            self._mark(picture, held=False, error=problem)
-            return
+            return self._failed(picture, problem)
         answer = self.platform.call("PUT", suffix, body=data, content_type=picture.mime)
-        if answer.status in (200, 201):
-            self.outcome.pictures_sent += 1
-            self._mark(picture, held=True, error=None)
-        else:
-            self._mark(picture, held=False, error=f"the platform answered {answer.status}")
+        if answer.status not in (200, 201):
+            return self._failed(picture, f"the platform answered {answer.status}")
+        self.outcome.pictures_sent += 1
+        return outbox.PictureMark(picture.sha256, held=True, error=None)
+
+    def _failed(self, picture: outbox.PictureFile, problem: str) -> outbox.PictureMark:
+        self.outcome.pictures_failed += 1
+        return outbox.PictureMark(picture.sha256, held=False, error=problem)
 
     def _read(self, picture: outbox.PictureFile) -> tuple[bytes, str]:
         path: Path = self.store.path_of(picture.stored_path)
@@ -274,13 +279,6 @@ class _Pass:
         if hashlib.sha256(data).hexdigest() != picture.sha256:
             return b"", f"{path} no longer matches its SHA-256 (damaged on disk); not sent"
         return data, ""
-
-    def _mark(self, picture: outbox.PictureFile, *, held: bool, error: str | None) -> None:
-        if not held:
-            self.outcome.pictures_failed += 1
-        outbox.mark_picture(
-            self.database, picture.sha256, held=held, error=error, moment=beijing_now()
-        )
 
     # ---- manifest -----------------------------------------------------------------------
 

@@ -944,13 +944,15 @@ class ProvinceReceiver:
     sites maps siteCode -> key (32 bytes, or the 64 hex characters the province hands out).
     ssl_context None serves plain HTTP. hold_seconds is how long a "timeout" fault keeps a
     request unanswered (choose it above the client's timeout). log receives one line per
-    request when given.
+    request when given. keep_picture_bytes False keeps only the hashes of pictures (their
+    bytes read as b""), for benchmarks that send gigabytes.
     """
 
     def __init__(
         self,
         sites: Mapping[str, bytes | str],
         *,
+        keep_picture_bytes: bool = True,
         ssl_context: ssl.SSLContext | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -969,6 +971,7 @@ class ProvinceReceiver:
         self.clock_offset = clock_offset
         self.hold_seconds = hold_seconds
         self.log = log
+        self.keep_picture_bytes = keep_picture_bytes
         self._lock = threading.RLock()
         self.faults = FaultPlan(self._lock)
         self._ledgers = {code: SiteLedger(code) for code in self._keys}
@@ -1231,7 +1234,7 @@ class ProvinceReceiver:
             pictures = self._ledgers[site_code].pictures
             if sha in pictures:
                 return Answer(200, {"sha256": sha})
-            pictures[sha] = request.body
+            pictures[sha] = request.body if self.keep_picture_bytes else b""
         return Answer(201, {"sha256": sha})
 
     def _head_picture(self, site_code: str, request: Request) -> Answer:
