@@ -20,7 +20,9 @@ from station.config import parse_config
 from tests.lanes.test_headless import station_config
 from tests.support.cli import ROOT, run_main, user_env
 
-VEHICLES = int(os.environ.get("STATION_KILL_VEHICLES", "500"))
+# 300 vehicles keep CI under its 20 minutes; the 20 kills stay. STATION_KILL_VEHICLES=500
+# repeats the issue-4 acceptance run (about 9 minutes on the 2-core VM).
+VEHICLES = int(os.environ.get("STATION_KILL_VEHICLES", "300"))
 KILLS = int(os.environ.get("STATION_KILL_COUNT", "20"))
 KILL_SPEEDUP = "40"  # above ~40 the simulated axle stream stalls (docs/benchmarks.md)
 

@@ -7,6 +7,7 @@ import secrets
 
 from station.upload.console import ConsoleProgress
 from tests.support.cli import run_main, user_env
+from tests.support.province_receiver import Fault
 from tests.support.upload import station_toml, write_key
 
 
@@ -23,7 +24,8 @@ def test_exit_0_when_everything_is_delivered_and_the_manifest_is_complete(setup,
 
 
 def test_exit_3_when_records_stay_pending(setup, tmp_path):
-    setup.receiver.faults.script(*["503"] * 20, endpoints={"records"})
+    # Retry-After 0 keeps the station's backoff short; it still gives up after 6 tries.
+    setup.receiver.faults.script(*[Fault("503", retry_after=0)] * 20, endpoints={"records"})
     done = _upload(setup, tmp_path)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "FAILED" in done.stderr and "HTTP 503" in done.stderr
