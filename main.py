@@ -13,6 +13,8 @@
     python main.py print-record CHECKNO --kind ticket|unload|sheet --out FILE.pdf
     python main.py report daily|weekly|dekad|monthly --date yyyy-MM-dd --out FILE.pdf
                    [--printer NAME|default] [--config F]   save (and print) a document
+    python main.py cert add|list, scale-check, calibration history|record
+                                         the technician's commands (station/cli_maintenance.py)
 
 Exit codes: 0 success, 1 a check failed (verify), 2 bad input or configuration.
 Heavy modules are imported inside each command so `judge` starts fast.
@@ -61,6 +63,9 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="output language")
 
     _add_probe(commands)
+    from station import cli_maintenance  # cert, scale-check, calibration
+
+    cli_maintenance.add_parsers(commands)
 
     axles = commands.add_parser("axles", help="segment an axle-scale trace (CSV t,kg) into axles")
     axles.add_argument("trace", type=Path, metavar="TRACE.csv")
@@ -80,6 +85,9 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_headless(commands)
     _add_print_record(commands)
     _add_report(commands)
+    from station import cli_mpe
+
+    cli_mpe.add_parser(commands)
     upload = commands.add_parser(
         "upload", help="one upload pass to the provincial platform (exit 0 done, 3 left, 2 config)"
     )
@@ -221,6 +229,16 @@ def _run_report(args: argparse.Namespace) -> int:
     return cli.run_report(args, render=render_period_report)
 
 
+def _run_maintenance(args: argparse.Namespace) -> int:
+    # The composition root: the calibration record's renderer comes from reports/.
+    from reports.calibration import render_calibration_record
+    from station import cli_maintenance
+
+    if args.command == "calibration":
+        return cli_maintenance.run_calibration(args, render=render_calibration_record)
+    return cli_maintenance.COMMANDS[args.command](args)
+
+
 def _run_print_record(args: argparse.Namespace) -> int:
     # The composition root: the station's service gets the renderer and the printers.
     from drivers.printers import CupsPrinters, PrinterError
@@ -328,8 +346,14 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_gui(args)
 
 
+def _run_mpe(args: argparse.Namespace) -> int:
+    from station import cli_mpe
+
+    return cli_mpe.run(args)
+
+
 def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from station import cli
+    from station import cli, cli_maintenance
 
     return {
         "judge": cli.run_judge,
@@ -341,10 +365,12 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "probe": _run_probe,
         "simulate": _run_simulate,
         "axles": _run_axles,
+        **dict.fromkeys(cli_maintenance.COMMANDS, _run_maintenance),
         "headless": _run_headless,
         "print-record": _run_print_record,
         "report": _run_report,
         "upload": cli.run_upload,
+        "mpe": _run_mpe,
     }
 
 

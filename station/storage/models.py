@@ -97,6 +97,9 @@ class ScaleCertificate(AppendOnly, Base):
     valid_until: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     recorded_by: Mapped[str] = mapped_column(String(64))
+    # Added by 0006; NULL for certificates recorded before it.
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    scan_sha256: Mapped[str | None] = mapped_column(ForeignKey("picture.sha256"))
 
 
 class ScaleCheck(AppendOnly, Base):
@@ -425,6 +428,80 @@ class DeviceEvent(AppendOnly, Base):
     kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(12))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---- calibration --------------------------------------------------------------------------
+
+
+class CalibrationEvent(AppendOnly, Base):
+    """A change of a scale's legally relevant state: seal opened or closed, coefficients
+    changed, a calibration run recorded. APPEND-ONLY.
+
+    `counter` is the scale's calibration event counter after this event (事件计数器, OIML
+    R 76 / JJG 539): only COEFFICIENTS_CHANGED raises it, by one. The seal state and the
+    coefficients in force are those of the scale's last SEAL_* and COEFFICIENTS_CHANGED
+    events (station/storage/calibration.py).
+    """
+
+    __tablename__ = "calibration_event"
+    __table_args__ = (Index("ix_calibration_event_scale_time", "scale_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[str] = mapped_column(ForeignKey("scale.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(24))
+    counter: Mapped[int] = mapped_column(Integer)
+    before_json: Mapped[str] = mapped_column(Text)
+    after_json: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("calibration_session.id"))
+
+
+class CalibrationSession(AppendOnly, Base):
+    """One completed calibration or verification run of a scale (秤台检定/校准记录), as
+    station.readmodel_calibration.CalibrationRecord holds it. APPEND-ONLY.
+
+    The scale's identity and metrology are copied as printed; `weights_json` lists the
+    test weight sets (canonical JSON); the readings are in calibration_point.
+    """
+
+    __tablename__ = "calibration_session"
+    __table_args__ = (Index("ix_calibration_session_scale_time", "scale_id", "finished_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[str] = mapped_column(ForeignKey("scale.id"))
+    site_code: Mapped[str] = mapped_column(String(12))
+    station_name: Mapped[str] = mapped_column(String(100))
+    scale_model: Mapped[str] = mapped_column(String(100))
+    max_kg: Mapped[int] = mapped_column(Integer)
+    e_kg: Mapped[int] = mapped_column(Integer)
+    accuracy_class: Mapped[str] = mapped_column(String(8))
+    verification: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    technician: Mapped[str] = mapped_column(String(64))
+    weights_json: Mapped[str] = mapped_column(Text)
+    counter_before: Mapped[int] = mapped_column(Integer)
+    counter_after: Mapped[int] = mapped_column(Integer)
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    result_passed: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class CalibrationPoint(AppendOnly, Base):
+    """One reading of a calibration run, as found (FOUND) or as left (LEFT). APPEND-ONLY."""
+
+    __tablename__ = "calibration_point"
+    session_id: Mapped[int] = mapped_column(ForeignKey("calibration_session.id"), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(8), primary_key=True)
+    no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    test: Mapped[str] = mapped_column(String(24))
+    load_kg: Mapped[int] = mapped_column(Integer)
+    indication_kg: Mapped[int] = mapped_column(Integer)
+    error_g: Mapped[int] = mapped_column(Integer)
+    mpe_g: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
 
 
 # ---- audit ----------------------------------------------------------------------------------

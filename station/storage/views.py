@@ -37,6 +37,7 @@ from station.readmodel import (
     WeighingSummary,
 )
 from station.storage import outbox
+from station.storage.calibration import calibration_counter
 from station.storage.cases import CLOSED, OPEN, VOIDED, case_info
 from station.storage.chainstore import AUDIT_CHAIN, record_audit
 from station.storage.database import Database
@@ -422,6 +423,7 @@ def _detail(
         voided=w.record_seq in voids,
         void_reason=voids.get(w.record_seq, ""),
         case=_case_of(session, w, deadline_hours),
+        calibration_counter=calibration_counter(session, w.scale_id, w.check_time),
         prints=_print_counts(session, w.check_no),
     )
 
