@@ -124,8 +124,9 @@ def record_scale_check(
     tolerance_kg: int,
 ) -> bool:
     """Store a check of a scale with a reference weight; True when the reading was close enough."""
-    if reference_kg <= 0:
-        raise _fail("reference_kg", "the reference weight must be positive")
+    if reference_kg < 0:
+        # 0 is the zero check (empty platform): drift monitoring reads those as zero readings.
+        raise _fail("reference_kg", "the reference weight must not be negative (0 = zero check)")
     if tolerance_kg < 0:
         raise _fail("tolerance_kg", "must not be negative")
     passed = abs(reading_kg - reference_kg) <= tolerance_kg

@@ -183,7 +183,6 @@ def test_a_day_counts_as_checked_only_with_a_passed_check_that_day(station: Stat
     ("changes", "field"),
     [
         ({"scale_id": "no-such-scale"}, "scale_id"),
-        ({"reference_kg": 0}, "reference_kg"),
         ({"reference_kg": -20000}, "reference_kg"),
         ({"tolerance_kg": -1}, "tolerance_kg"),
     ],
