@@ -296,18 +296,6 @@ def _print_lines(lines: Iterable[str]) -> None:
 # ---- scale-check -------------------------------------------------------------------------
 
 
-def check_tolerance_kg(max_kg: int, e_kg: int, load_kg: int) -> tuple[int, str]:
-    """The daily check's tolerance at a load: the in-service MPE there, whole kg, and its band.
-
-    JJG 539 / OIML R 76 class III in service: 1 e up to 500 e, 2 e up to 2000 e, 3 e above
-    (domain.md §5.2, station/domain/metrology.py). e is whole kg, so the MPE is too.
-    """
-    from station.domain.metrology import static_mpe
-
-    mpe = static_mpe(max_kg, e_kg, load_kg, in_service=True)
-    return mpe.mpe_g // 1000, f"in-service MPE, {mpe.band}"
-
-
 CHECK_OPTIONS = {
     "reference_kg": "--reference",
     "reading_kg": "--reading",
@@ -321,46 +309,38 @@ def run_scale_check(args: argparse.Namespace) -> int:
 
 
 def _scale_check(args: argparse.Namespace) -> int:
-    from station.storage.checks import record_scale_check
-    from station.storage.scales import scale_info
+    from station.services.scale_check import daily_check
     from station.timeutil import beijing_now
 
     reference = _kg("--reference", args.reference)
     reading = _kg("--reading", args.reading)
-    if reference <= 0:
-        raise _BadInput(f"--reference: must be a positive load, not {reference}")
+    if reference < 0:
+        raise _BadInput(f"--reference: must be 0 (zero check) or a positive load, not {reference}")
     config = _config(args)
     database = _open(config)
     try:
-        scale = scale_info(database, args.scale)
-        if scale is None:
-            raise _BadInput(f"--scale: unknown scale {args.scale!r}")
-        if reference > scale.max_kg:
-            raise _BadInput(f"--reference: {reference} kg is above the scale's Max {scale.max_kg}")
-        try:
-            tolerance, basis = check_tolerance_kg(scale.max_kg, scale.division_kg, reference)
-        except ValueError as exc:  # Max / e outside what the metrology table covers
-            raise _BadInput(
-                f"--scale: scale {args.scale} (Max {scale.max_kg} kg, e {scale.division_kg} kg): "
-                f"{exc}"
-            ) from None
-        passed = record_scale_check(
-            database,
-            scale_id=args.scale,
-            reference_kg=reference,
-            reading_kg=reading,
-            actor=args.actor,
-            moment=beijing_now(),
-            tolerance_kg=tolerance,
-        )
+        result = daily_check(
+            database, scale_id=args.scale, reference_kg=reference, reading_kg=reading,
+            actor=args.actor, moment=beijing_now(),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise _BadInput(_check_option(str(exc))) from None
     finally:
         database.dispose()
-    verdict = "PASSED" if passed else "FAILED"
+    verdict = "PASSED" if result.passed else "FAILED"
     print(
         f"scale {args.scale}: reference {reference} kg, reading {reading} kg, "
-        f"error {reading - reference:+d} kg, tolerance ±{tolerance} kg ({basis}): {verdict}"
+        f"error {result.error_kg:+d} kg, tolerance ±{result.tolerance_kg} kg "
+        f"(in-service MPE, {result.band}): {verdict}"
     )
-    return EXIT_OK if passed else EXIT_FAILED
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _check_option(message: str) -> str:
+    """'scale_id: unknown…' -> '--scale: unknown…' (the option the person typed)."""
+    field, _, rest = message.partition(": ")
+    option = {**CHECK_OPTIONS, "max_kg": "--scale", "e_kg": "--scale", "load_kg": "--reference"}
+    return f"{option.get(field, field)}: {rest}" if rest else message
 
 
 # ---- calibration -------------------------------------------------------------------------

@@ -222,12 +222,22 @@ def test_the_daily_check_uses_the_in_service_mpe(tmp_path: Path, made: Made) -> 
     assert audit_actions(made)[-2:] == ["SCALE_CHECKED", "SCALE_CHECKED"]
 
 
+def test_a_zero_check_is_held_to_the_mpe_at_no_load(tmp_path: Path, made: Made) -> None:
+    # e = 10 kg: at 0 kg the in-service MPE is 2 x 0.5 e = 10 kg.
+    passed = ok(run(tmp_path, made, "scale-check", "--scale", SCALE, "--reference", "0",
+                    "--reading", "10"))  # fmt: skip
+    assert "error +10 kg, tolerance ±10 kg (in-service MPE, 0-500e): PASSED" in passed
+    failed = run(tmp_path, made, "scale-check", "--scale", SCALE, "--reference", "0",
+                 "--reading", "20")  # fmt: skip
+    assert failed.returncode == 1 and "FAILED" in failed.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--reference", "ten"), "scale-check: --reference: 'ten' is not a whole number"),
         (("--reading", "10.5"), "scale-check: --reading: '10.5' is not a whole number"),
-        (("--reference", "0"), "scale-check: --reference: must be a positive load"),
+        (("--reference", "-5"), "scale-check: --reference: must be 0 (zero check) or a positive"),
         (("--reference", "70000"), "scale-check: --reference: 70000 kg is above the scale's Max"),
         (("--scale", "nope"), "scale-check: --scale: unknown scale 'nope'"),
     ],
