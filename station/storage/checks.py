@@ -162,6 +162,7 @@ def scale_checked_on(session: Session, scale_id: str, day: date) -> bool:
         .where(
             ScaleCheck.scale_id == scale_id,
             ScaleCheck.passed.is_(True),
+            ScaleCheck.reference_kg > 0,  # a zero check alone does not show the scale weighs
             ScaleCheck.checked_at >= begin,
             ScaleCheck.checked_at < begin + timedelta(days=1),
         )
