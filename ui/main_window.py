@@ -28,6 +28,7 @@ from station.storage import desk, views
 from station.storage.accounts import SignedIn, authenticate
 from station.timeutil import beijing_now
 from ui.bridge import Bridge
+from ui.calibration_wizard import CalibrationWizard, may_calibrate
 from ui.cases import CasesView
 from ui.context import AppContext
 from ui.devices import DevicesView
@@ -142,6 +143,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action("lock", self.tr("Lock screen"), "Ctrl+L", self.lock)
         self._action("end_shift", self.tr("End shift"), "Ctrl+Shift+Q", self.end_shift)
         self._action("settings", self.tr("Settings..."), "Ctrl+,", self.open_settings)
+        self._action("calibration", self.tr("Calibration..."), "Ctrl+Shift+K",
+                     self.open_calibration)  # fmt: skip
         for number in self.panels:
             self._action(f"lane{number}", self.tr("Lane {n}").format(n=number),
                          f"Ctrl+{number}", lambda n=number: self.select_lane(n))  # fmt: skip
@@ -161,6 +164,7 @@ class MainWindow(QtWidgets.QMainWindow):
             lane.addAction(self.actions[f"lane{number}"])
         tools = bar.addMenu(self.tr("&Maintenance"))
         tools.addAction(self.actions["zero"])
+        tools.addAction(self.actions["calibration"])
         toolbar = self.addToolBar(self.tr("Lane actions"))
         toolbar.setObjectName("lane-actions")
         for key in ("confirm", "correct_plate", "print_ticket", "print_unload", "close_case",
@@ -187,6 +191,7 @@ class MainWindow(QtWidgets.QMainWindow):
         signed_in = session.user is not None and not session.locked
         for key in ("lock", "end_shift"):
             self.actions[key].setEnabled(signed_in)
+        self.actions["calibration"].setEnabled(may_calibrate(session))
         devices = self.tabs.indexOf(self.views["devices"])
         self.tabs.setTabVisible(devices, session.can(Permission.CALIBRATE))
         self._show_user()
@@ -374,6 +379,19 @@ class MainWindow(QtWidgets.QMainWindow):
                 desk.audit(database, login, "SCALE_ZEROED", {"device": device_id})
 
         self._run_lane(self.tr("Zero"), work)
+
+    def open_calibration(self) -> None:
+        """The calibration wizard (technicians), on the selected lane's scale to begin with."""
+        if not may_calibrate(self.ctx.session):
+            self._warn(self.tr("Calibration"), self.tr("Only a technician may calibrate a scale."))
+            return
+        panel = self.panel
+        kinds = ("scale", "axle_scale", "wim")
+        scales = [d.id for d in panel.lane.devices if d.kind in kinds] if panel else []
+        self.calibration_wizard = CalibrationWizard(
+            self.ctx, scales[0] if scales else None, parent=self
+        )
+        self.calibration_wizard.show()
 
     # ---- session ------------------------------------------------------------------------
 

@@ -2,6 +2,73 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdjustPage</name>
+    <message>
+        <source>why the seal is opened</source>
+        <translation>打开铅封的原因</translation>
+    </message>
+    <message>
+        <source>Open seal</source>
+        <translation>打开铅封</translation>
+    </message>
+    <message>
+        <source>Coefficient</source>
+        <translation>系数</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Add coefficient</source>
+        <translation>添加系数</translation>
+    </message>
+    <message>
+        <source>Adjusted after the as-found test</source>
+        <translation>调整前检定后进行调整</translation>
+    </message>
+    <message>
+        <source>Save coefficients</source>
+        <translation>保存系数</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>The coefficients in force. Each saved change raises the calibration counter by one and is written to the audit chain.</source>
+        <translation>当前生效的标定系数。每保存一次修改，标定计数器加 1，并写入审计链。</translation>
+    </message>
+    <message>
+        <source>Seal: OPEN</source>
+        <translation>铅封：已打开</translation>
+    </message>
+    <message>
+        <source>Seal: closed</source>
+        <translation>铅封：已封闭</translation>
+    </message>
+    <message>
+        <source>Calibration counter: {before} before adjusting, {now} now</source>
+        <translation>标定计数器：调整前 {before}，当前 {now}</translation>
+    </message>
+    <message>
+        <source>Refused: {error}</source>
+        <translation>被拒绝：{error}</translation>
+    </message>
+    <message>
+        <source>Say why the seal is opened.</source>
+        <translation>请填写打开铅封的原因。</translation>
+    </message>
+    <message>
+        <source>Seal opened.</source>
+        <translation>铅封已打开。</translation>
+    </message>
+    <message>
+        <source>Coefficients saved. Calibration counter {before} → {after}.</source>
+        <translation>系数已保存。标定计数器 {before} → {after}。</translation>
+    </message>
+</context>
+<context>
     <name>ApprovalDialog</name>
     <message>
         <source>Supervisor approval</source>
@@ -18,6 +85,203 @@
     <message>
         <source>{login} may not approve this.</source>
         <translation>{login} 无权审批此操作。</translation>
+    </message>
+</context>
+<context>
+    <name>CalibrationHistoryDialog</name>
+    <message>
+        <source>Calibration history of scale {scale}</source>
+        <translation>秤台 {scale} 的标定历史</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Counter</source>
+        <translation>计数器</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>PDF of the selected run...</source>
+        <translation>所选记录的 PDF...</translation>
+    </message>
+    <message>
+        <source>Seal opened</source>
+        <translation>打开铅封</translation>
+    </message>
+    <message>
+        <source>Seal closed</source>
+        <translation>封闭铅封</translation>
+    </message>
+    <message>
+        <source>Coefficients changed</source>
+        <translation>修改系数</translation>
+    </message>
+    <message>
+        <source>Run recorded</source>
+        <translation>记录检定/校准</translation>
+    </message>
+    <message>
+        <source>in service</source>
+        <translation>使用中检验</translation>
+    </message>
+    <message>
+        <source>initial</source>
+        <translation>首次检定</translation>
+    </message>
+    <message>
+        <source>run {n}, {kind}, {verdict}, counter {a} → {b}</source>
+        <translation>记录 {n}，{kind}，{verdict}，计数器 {a} → {b}</translation>
+    </message>
+    <message>
+        <source>reason: {reason}</source>
+        <translation>原因：{reason}</translation>
+    </message>
+    <message>
+        <source>No calibration event is recorded for this scale.</source>
+        <translation>该秤台尚无标定记录。</translation>
+    </message>
+    <message>
+        <source>Save the calibration record</source>
+        <translation>保存检定/校准记录</translation>
+    </message>
+    <message>
+        <source>PDF documents (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>PDF saved: {path}</source>
+        <translation>PDF 已保存：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>CalibrationTexts</name>
+    <message>
+        <source>Eccentric, support {n}</source>
+        <translation>偏载，支点 {n}</translation>
+    </message>
+    <message>
+        <source>Zero</source>
+        <translation>零点</translation>
+    </message>
+    <message>
+        <source>Span</source>
+        <translation>量程</translation>
+    </message>
+    <message>
+        <source>Linearity, loading</source>
+        <translation>称量（加载）</translation>
+    </message>
+    <message>
+        <source>Linearity, unloading</source>
+        <translation>称量（卸载）</translation>
+    </message>
+    <message>
+        <source>Eccentric</source>
+        <translation>偏载</translation>
+    </message>
+    <message>
+        <source>Repeatability</source>
+        <translation>重复性</translation>
+    </message>
+    <message>
+        <source>Discrimination</source>
+        <translation>鉴别力</translation>
+    </message>
+    <message>
+        <source>Linearity</source>
+        <translation>称量（线性）</translation>
+    </message>
+    <message>
+        <source>Eccentric load</source>
+        <translation>偏载</translation>
+    </message>
+    <message>
+        <source>Pass</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>Fail</source>
+        <translation>不合格</translation>
+    </message>
+</context>
+<context>
+    <name>CalibrationWizard</name>
+    <message>
+        <source>Calibration and verification</source>
+        <translation>检定与校准</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; 上一步</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>下一步 &gt;</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Scale and verification</source>
+        <translation>秤台与检定类别</translation>
+    </message>
+    <message>
+        <source>Preparation</source>
+        <translation>准备检查</translation>
+    </message>
+    <message>
+        <source>Test weights</source>
+        <translation>标准砝码</translation>
+    </message>
+    <message>
+        <source>Adjustment</source>
+        <translation>调整</translation>
+    </message>
+    <message>
+        <source>Seal, record and PDF</source>
+        <translation>铅封、记录与 PDF</translation>
+    </message>
+    <message>
+        <source>Reference vehicle</source>
+        <translation>参考车辆</translation>
+    </message>
+    <message>
+        <source>As found</source>
+        <translation>调整前</translation>
+    </message>
+    <message>
+        <source>As left</source>
+        <translation>调整后</translation>
+    </message>
+    <message>
+        <source>results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Ambient temperature {t} °C.</source>
+        <translation>环境温度 {t} °C。</translation>
+    </message>
+    <message>
+        <source>Not adjusted.</source>
+        <translation>未调整。</translation>
     </message>
 </context>
 <context>
@@ -252,6 +516,22 @@
         <translation>{seconds} 秒前</translation>
     </message>
     <message>
+        <source>Calibration counter</source>
+        <translation>标定计数器</translation>
+    </message>
+    <message>
+        <source>Calibration seal</source>
+        <translation>标定铅封</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>已打开</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>已封闭</translation>
+    </message>
+    <message>
         <source>Resume frames</source>
         <translation>继续报文</translation>
     </message>
@@ -278,6 +558,240 @@
     <message>
         <source>{device}: reconnect failed: {error}</source>
         <translation>{device}：重新连接失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>DynamicPage</name>
+    <message>
+        <source>Passes</source>
+        <translation>通过记录</translation>
+    </message>
+    <message>
+        <source>2-axle rigid reference vehicle</source>
+        <translation>两轴刚性参考车辆</translation>
+    </message>
+    <message>
+        <source>corrected mean of the passes (R 134)</source>
+        <translation>各次通过的修正平均值（R 134）</translation>
+    </message>
+    <message>
+        <source>static axle loads</source>
+        <translation>静态轴荷</translation>
+    </message>
+    <message>
+        <source>e.g. 2+3, 4+5+6 (empty: single axles)</source>
+        <translation>例如 2+3, 4+5+6（留空：均为单轴）</translation>
+    </message>
+    <message>
+        <source>Static (kg)</source>
+        <translation>静态 (kg)</translation>
+    </message>
+    <message>
+        <source>= sum of the axles</source>
+        <translation>= 各轴之和</translation>
+    </message>
+    <message>
+        <source>Vehicle mass class</source>
+        <translation>整车准确度等级</translation>
+    </message>
+    <message>
+        <source>Axle load class</source>
+        <translation>轴荷准确度等级</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>准确度等级</translation>
+    </message>
+    <message>
+        <source>Axles compared with</source>
+        <translation>轴荷比较基准</translation>
+    </message>
+    <message>
+        <source>Axle groups</source>
+        <translation>轴组</translation>
+    </message>
+    <message>
+        <source>Axles</source>
+        <translation>轴数</translation>
+    </message>
+    <message>
+        <source>Static reference</source>
+        <translation>静态参考值</translation>
+    </message>
+    <message>
+        <source>Gross (static)</source>
+        <translation>总质量（静态）</translation>
+    </message>
+    <message>
+        <source>Add pass</source>
+        <translation>添加通过</translation>
+    </message>
+    <message>
+        <source>Read next vehicle</source>
+        <translation>读取下一辆车</translation>
+    </message>
+    <message>
+        <source>Remove pass</source>
+        <translation>删除通过</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation>计算结果</translation>
+    </message>
+    <message>
+        <source>Pass</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <source>Speed (km/h)</source>
+        <translation>车速 (km/h)</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>Reading (kg)</source>
+        <translation>示值 (kg)</translation>
+    </message>
+    <message>
+        <source>Reference (kg)</source>
+        <translation>参考值 (kg)</translation>
+    </message>
+    <message>
+        <source>Deviation (kg)</source>
+        <translation>偏差 (kg)</translation>
+    </message>
+    <message>
+        <source>Limit (kg)</source>
+        <translation>允许值 (kg)</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Axle {n}</source>
+        <translation>第 {n} 轴</translation>
+    </message>
+    <message>
+        <source>Waiting for the reference vehicle...</source>
+        <translation>等待参考车辆通过...</translation>
+    </message>
+    <message>
+        <source>The scale reported {n} axles; the reference vehicle has {m}.</source>
+        <translation>秤台报告 {n} 个轴；参考车辆有 {m} 个轴。</translation>
+    </message>
+    <message>
+        <source>Reading failed: {error}</source>
+        <translation>读数失败：{error}</translation>
+    </message>
+    <message>
+        <source>Enter the static load of every axle.</source>
+        <translation>请输入每个轴的静态轴荷。</translation>
+    </message>
+    <message>
+        <source>Enter the static gross mass.</source>
+        <translation>请输入静态总质量。</translation>
+    </message>
+    <message>
+        <source>Axle groups are written like 2+3, 4+5+6.</source>
+        <translation>轴组的写法如 2+3, 4+5+6。</translation>
+    </message>
+    <message>
+        <source>Pass {n} is not complete.</source>
+        <translation>第 {n} 次通过的数据不完整。</translation>
+    </message>
+    <message>
+        <source>Add at least one pass.</source>
+        <translation>请至少添加一次通过。</translation>
+    </message>
+    <message>
+        <source>Gross</source>
+        <translation>总质量</translation>
+    </message>
+    <message>
+        <source>Group {axles}</source>
+        <translation>轴组 {axles}</translation>
+    </message>
+    <message>
+        <source>{failed} of {total} items fail</source>
+        <translation>{total} 项中 {failed} 项不合格</translation>
+    </message>
+    <message>
+        <source>All {total} items pass</source>
+        <translation>全部 {total} 项合格</translation>
+    </message>
+</context>
+<context>
+    <name>FinishPage</name>
+    <message>
+        <source>Close seal</source>
+        <translation>封闭铅封</translation>
+    </message>
+    <message>
+        <source>if a certificate is issued</source>
+        <translation>如出具证书</translation>
+    </message>
+    <message>
+        <source>Save record</source>
+        <translation>保存记录</translation>
+    </message>
+    <message>
+        <source>Save PDF...</source>
+        <translation>保存 PDF...</translation>
+    </message>
+    <message>
+        <source>Print...</source>
+        <translation>打印...</translation>
+    </message>
+    <message>
+        <source>Certificate no.</source>
+        <translation>证书编号</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Result: {verdict}</source>
+        <translation>结论：{verdict}</translation>
+    </message>
+    <message>
+        <source>Seal: OPEN. Close it before saving.</source>
+        <translation>铅封：已打开。保存前请先封闭。</translation>
+    </message>
+    <message>
+        <source>Seal: closed</source>
+        <translation>铅封：已封闭</translation>
+    </message>
+    <message>
+        <source>Calibration counter now: {n}</source>
+        <translation>当前标定计数器：{n}</translation>
+    </message>
+    <message>
+        <source>Seal closed; write counter {n} on the seal.</source>
+        <translation>铅封已封闭；请在铅封上记录计数器 {n}。</translation>
+    </message>
+    <message>
+        <source>Record saved as calibration session {n}.</source>
+        <translation>记录已保存，检定/校准记录号 {n}。</translation>
+    </message>
+    <message>
+        <source>Save the calibration record</source>
+        <translation>保存检定/校准记录</translation>
+    </message>
+    <message>
+        <source>PDF documents (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>PDF saved: {path}</source>
+        <translation>PDF 已保存：{path}</translation>
+    </message>
+    <message>
+        <source>The PDF was not produced: {error}</source>
+        <translation>未能生成 PDF：{error}</translation>
     </message>
 </context>
 <context>
@@ -495,6 +1009,10 @@
         <translation>系统设置…</translation>
     </message>
     <message>
+        <source>Calibration...</source>
+        <translation>检定/校准...</translation>
+    </message>
+    <message>
         <source>Lane {n}</source>
         <translation>车道 {n}</translation>
     </message>
@@ -573,6 +1091,14 @@
     <message>
         <source>No running scale can be zeroed from here.</source>
         <translation>没有可从此处置零的运行中秤台。</translation>
+    </message>
+    <message>
+        <source>Calibration</source>
+        <translation>检定/校准</translation>
+    </message>
+    <message>
+        <source>Only a technician may calibrate a scale.</source>
+        <translation>只有技术员可以检定/校准秤台。</translation>
     </message>
     <message>
         <source>Shift of {login} ended: {n} weighings, {over} over the limit</source>
@@ -745,6 +1271,112 @@
     </message>
 </context>
 <context>
+    <name>PointTable</name>
+    <message>
+        <source>Test</source>
+        <translation>检定项目</translation>
+    </message>
+    <message>
+        <source>Load (kg)</source>
+        <translation>载荷 (kg)</translation>
+    </message>
+    <message>
+        <source>Indication (kg)</source>
+        <translation>示值 (kg)</translation>
+    </message>
+    <message>
+        <source>ΔL (g)</source>
+        <translation>ΔL (g)</translation>
+    </message>
+    <message>
+        <source>Error (kg)</source>
+        <translation>误差 (kg)</translation>
+    </message>
+    <message>
+        <source>MPE (kg)</source>
+        <translation>最大允许误差 (kg)</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>With 1.4 d (kg)</source>
+        <translation>加 1.4 d 后 (kg)</translation>
+    </message>
+    <message>
+        <source>Changed?</source>
+        <translation>示值改变？</translation>
+    </message>
+    <message>
+        <source>read or type</source>
+        <translation>读取或输入</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>读取</translation>
+    </message>
+    <message>
+        <source>optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <source>Read with 1.4 d</source>
+        <translation>加 1.4 d 后读取</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Reading...</source>
+        <translation>读取中...</translation>
+    </message>
+    <message>
+        <source>Reading failed: {error}</source>
+        <translation>读数失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>PreparationPage</name>
+    <message>
+        <source>Platform and pit clean</source>
+        <translation>秤台及基坑清洁</translation>
+    </message>
+    <message>
+        <source>No binding at the stops or limit bolts</source>
+        <translation>限位装置及限位螺栓无卡碰</translation>
+    </message>
+    <message>
+        <source>Approach ramps level and long enough</source>
+        <translation>引道平直且长度足够</translation>
+    </message>
+    <message>
+        <source>Junction box dry, cables intact</source>
+        <translation>接线盒干燥，电缆完好</translation>
+    </message>
+    <message>
+        <source>Indicator warmed up (at least 15 to 30 minutes)</source>
+        <translation>仪表已预热（至少 15 至 30 分钟）</translation>
+    </message>
+    <message>
+        <source>not entered</source>
+        <translation>未填写</translation>
+    </message>
+    <message>
+        <source>Before the first reading:</source>
+        <translation>首次读数之前：</translation>
+    </message>
+    <message>
+        <source>Ambient temperature</source>
+        <translation>环境温度</translation>
+    </message>
+</context>
+<context>
     <name>PrintPreview</name>
     <message>
         <source>Print preview</source>
@@ -768,6 +1400,13 @@
     <message>
         <source>The document was not produced: {error}</source>
         <translation>文书未生成：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>Reader</name>
+    <message>
+        <source>This scale cannot be read from here; type the reading.</source>
+        <translation>本机无法读取该秤台，请手工输入示值。</translation>
     </message>
 </context>
 <context>
@@ -1402,6 +2041,160 @@
     </message>
 </context>
 <context>
+    <name>ResultsPage</name>
+    <message>
+        <source>Test</source>
+        <translation>检定项目</translation>
+    </message>
+    <message>
+        <source>Load (kg)</source>
+        <translation>载荷 (kg)</translation>
+    </message>
+    <message>
+        <source>Indication (kg)</source>
+        <translation>示值 (kg)</translation>
+    </message>
+    <message>
+        <source>Error (kg)</source>
+        <translation>误差 (kg)</translation>
+    </message>
+    <message>
+        <source>MPE (kg)</source>
+        <translation>最大允许误差 (kg)</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Adjust the scale: open the seal, change the coefficients, test again as left</source>
+        <translation>调整秤台：打开铅封、修改系数，然后重新检定（调整后）</translation>
+    </message>
+    <message>
+        <source>Finish without adjusting</source>
+        <translation>不调整，直接结束</translation>
+    </message>
+    <message>
+        <source>As found</source>
+        <translation>调整前</translation>
+    </message>
+    <message>
+        <source>As left</source>
+        <translation>调整后</translation>
+    </message>
+    <message>
+        <source>{phase}: {failed} of {total} points fail</source>
+        <translation>{phase}：{total} 个检定点中 {failed} 个不合格</translation>
+    </message>
+    <message>
+        <source>{phase}: all {total} points pass</source>
+        <translation>{phase}：全部 {total} 个检定点合格</translation>
+    </message>
+</context>
+<context>
+    <name>ScalePage</name>
+    <message>
+        <source>Static scale (class III, test weights)</source>
+        <translation>静态秤（III 级，标准砝码）</translation>
+    </message>
+    <message>
+        <source>Dynamic axle scale (reference vehicle)</source>
+        <translation>动态轴重秤（参考车辆）</translation>
+    </message>
+    <message>
+        <source>Initial or subsequent verification</source>
+        <translation>首次检定或后续检定</translation>
+    </message>
+    <message>
+        <source>In service (2 × MPE)</source>
+        <translation>使用中检验（2 × 最大允许误差）</translation>
+    </message>
+    <message>
+        <source>Calibration history...</source>
+        <translation>标定历史...</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>秤台</translation>
+    </message>
+    <message>
+        <source>Procedure</source>
+        <translation>检定方法</translation>
+    </message>
+    <message>
+        <source>Verification</source>
+        <translation>检定类别</translation>
+    </message>
+    <message>
+        <source>No scale is registered at this station.</source>
+        <translation>本站尚未登记秤台。</translation>
+    </message>
+    <message>
+        <source>Reading the scale...</source>
+        <translation>正在读取秤台信息...</translation>
+    </message>
+    <message>
+        <source>none recorded</source>
+        <translation>无记录</translation>
+    </message>
+    <message>
+        <source>{number}, valid until {until}</source>
+        <translation>{number}，有效期至 {until}</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>型号</translation>
+    </message>
+    <message>
+        <source>Serial no.</source>
+        <translation>出厂编号</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>最大秤量 Max</translation>
+    </message>
+    <message>
+        <source>e</source>
+        <translation>检定分度值 e</translation>
+    </message>
+    <message>
+        <source>n = Max / e</source>
+        <translation>n = Max / e</translation>
+    </message>
+    <message>
+        <source>Accuracy class</source>
+        <translation>准确度等级</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>检定证书</translation>
+    </message>
+    <message>
+        <source>Calibration counter</source>
+        <translation>标定计数器</translation>
+    </message>
+    <message>
+        <source>Seal</source>
+        <translation>铅封</translation>
+    </message>
+    <message>
+        <source>OPEN</source>
+        <translation>已打开</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>已封闭</translation>
+    </message>
+    <message>
+        <source>Coefficients</source>
+        <translation>标定系数</translation>
+    </message>
+    <message>
+        <source>This scale cannot be verified as class III: {error}</source>
+        <translation>该秤台不能按 III 级检定：{error}</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Station settings</source>
@@ -1566,6 +2359,77 @@
     <message>
         <source>The configuration has unsaved changes. Close and discard them?</source>
         <translation>配置有未保存的更改。关闭并放弃这些更改吗？</translation>
+    </message>
+</context>
+<context>
+    <name>TestPage</name>
+    <message>
+        <source>Empty platform. The indication at no load must be within ±{limit} kg (0.25 e).</source>
+        <translation>秤台空载。空载示值应在 ±{limit} kg（0.25 e）以内。</translation>
+    </message>
+    <message>
+        <source>Put the span test load on the platform (Max by default; change it if your weights are fewer) and read the indication.</source>
+        <translation>将量程检定载荷放上秤台（默认为 Max；砝码不足时可修改），然后读取示值。</translation>
+    </message>
+    <message>
+        <source>Load from zero up to Max and back down, at least {n} points (Min, 500 e, 2000 e, 50 % Max, Max). Clear the load between points; do not stack.</source>
+        <translation>从零加载至 Max 再卸载回零，至少 {n} 个检定点（Min、500 e、2000 e、50 % Max、Max）。各点之间清空载荷，不得连续叠加。</translation>
+    </message>
+    <message>
+        <source>Put the eccentric test load over each support in turn, one reading per support.</source>
+        <translation>将偏载检定载荷依次放在每个支点上方，每个支点读数一次。</translation>
+    </message>
+    <message>
+        <source>Weigh the same load at least {n} times. Every reading within the MPE, and the spread of the readings at most |MPE|.</source>
+        <translation>同一载荷至少称量 {n} 次。每次示值均在最大允许误差以内，且示值之差不大于 |最大允许误差|。</translation>
+    </message>
+    <message>
+        <source>At each load read the indication, then gently add {extra} kg (1.4 d) and read again: the indication must change.</source>
+        <translation>在每个载荷下读取示值，然后轻缓加放 {extra} kg（1.4 d）再读数：示值必须改变。</translation>
+    </message>
+    <message>
+        <source>loads in kg, separated by commas</source>
+        <translation>载荷 (kg)，用逗号分隔</translation>
+    </message>
+    <message>
+        <source>Use these loads</source>
+        <translation>使用这些载荷</translation>
+    </message>
+    <message>
+        <source>Loads (kg)</source>
+        <translation>载荷 (kg)</translation>
+    </message>
+    <message>
+        <source>Number of supports</source>
+        <translation>支点数</translation>
+    </message>
+    <message>
+        <source>Use this load</source>
+        <translation>使用该载荷</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>载荷</translation>
+    </message>
+    <message>
+        <source>Readings</source>
+        <translation>读数次数</translation>
+    </message>
+    <message>
+        <source>Give at least {n} different loads in whole kg, each above 0 and at most Max ({max} kg).</source>
+        <translation>请至少给出 {n} 个不同的整数公斤载荷，每个大于 0 且不超过 Max（{max} kg）。</translation>
+    </message>
+    <message>
+        <source>Load per support: {load} kg (about Max / (N − 1), at least 1/3 Max)</source>
+        <translation>每个支点载荷：{load} kg（约 Max / (N − 1)，不小于 1/3 Max）</translation>
+    </message>
+    <message>
+        <source>{done} of {total} readings; {failed} failed</source>
+        <translation>已读 {done}/{total} 个；{failed} 个不合格</translation>
+    </message>
+    <message>
+        <source>spread {spread} kg, |MPE| {mpe} kg: {verdict}</source>
+        <translation>示值之差 {spread} kg，|最大允许误差| {mpe} kg：{verdict}</translation>
     </message>
 </context>
 <context>
@@ -1838,6 +2702,49 @@
     <message>
         <source>Rejected by the province: {count}. A rejected record is not sent again unchanged: the supervisor has to look at it.</source>
         <translation>被省级平台拒绝：{count} 条。被拒绝的记录不会原样重发：需由站长处理。</translation>
+    </message>
+</context>
+<context>
+    <name>WeightsPage</name>
+    <message>
+        <source>Add weight set</source>
+        <translation>添加砝码组</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>删除所选</translation>
+    </message>
+    <message>
+        <source>Set</source>
+        <translation>砝码组</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Certificate no.</source>
+        <translation>证书编号</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Weight set id</source>
+        <translation>砝码组编号</translation>
+    </message>
+    <message>
+        <source>Give the set id, its class and its certificate no.</source>
+        <translation>请填写砝码组编号、等级和证书编号。</translation>
+    </message>
+    <message>
+        <source>Refused: the certificate of set {set} expired on {day}.</source>
+        <translation>拒绝：砝码组 {set} 的证书已于 {day} 过期。</translation>
+    </message>
+    <message>
+        <source>Set {set} is already listed.</source>
+        <translation>砝码组 {set} 已在列表中。</translation>
     </message>
 </context>
 <context>
