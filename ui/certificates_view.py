@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from station.security import Permission
 from station.storage.files import PictureStore
 from station.storage.scales import (
     REMIND_DAYS,
@@ -53,6 +54,11 @@ class CertificatesView(QtWidgets.QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.form)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self.form.setEnabled(self.ctx.session.can(Permission.MANAGE_CERTIFICATES))
+        self.refresh()
 
     def refresh(self) -> None:
         database, today = self.ctx.database, beijing_today()

@@ -30,13 +30,16 @@ from station.timeutil import beijing_now
 from ui.bridge import Bridge
 from ui.calibration_wizard import CalibrationWizard, may_calibrate
 from ui.cases import CasesView
+from ui.certificates_view import CertificatesView
 from ui.context import AppContext
 from ui.devices import DevicesView
+from ui.drift_view import DriftView
 from ui.lane_panel import LanePanel
 from ui.login import ApprovalDialog, LockScreen
 from ui.plate_dialog import PlateCorrectionDialog
 from ui.printing import print_document
 from ui.records import RecordsView
+from ui.scale_check_dialog import ScaleCheckDialog
 from ui.settings_dialog import SettingsDialog
 from ui.upload import UploadTexts, UploadView, skew_off
 from ui.upload_runner import UploadRunner
@@ -117,6 +120,8 @@ class MainWindow(QtWidgets.QMainWindow):
             ("cases", self.tr("Open cases"), CasesView),
             ("devices", self.tr("Devices"), DevicesView),
             ("upload", self.tr("Upload"), lambda c: UploadView(c, runner=self.upload_runner)),
+            ("certificates", self.tr("Certificates"), CertificatesView),
+            ("drift", self.tr("Drift"), DriftView),
         ]
 
     # ---- actions ------------------------------------------------------------------------
@@ -145,6 +150,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._action("settings", self.tr("Settings..."), "Ctrl+,", self.open_settings)
         self._action("calibration", self.tr("Calibration..."), "Ctrl+Shift+K",
                      self.open_calibration)  # fmt: skip
+        self._action("daily_check", self.tr("Daily scale check..."), "Ctrl+Shift+D",
+                     self.open_daily_check)  # fmt: skip
         for number in self.panels:
             self._action(f"lane{number}", self.tr("Lane {n}").format(n=number),
                          f"Ctrl+{number}", lambda n=number: self.select_lane(n))  # fmt: skip
@@ -165,6 +172,7 @@ class MainWindow(QtWidgets.QMainWindow):
         tools = bar.addMenu(self.tr("&Maintenance"))
         tools.addAction(self.actions["zero"])
         tools.addAction(self.actions["calibration"])
+        tools.addAction(self.actions["daily_check"])
         toolbar = self.addToolBar(self.tr("Lane actions"))
         toolbar.setObjectName("lane-actions")
         for key in ("confirm", "correct_plate", "print_ticket", "print_unload", "close_case",
@@ -192,8 +200,15 @@ class MainWindow(QtWidgets.QMainWindow):
         for key in ("lock", "end_shift"):
             self.actions[key].setEnabled(signed_in)
         self.actions["calibration"].setEnabled(may_calibrate(session))
+        checker = session.can(Permission.CALIBRATE) or session.can(Permission.WEIGH)
+        self.actions["daily_check"].setEnabled(checker)
         devices = self.tabs.indexOf(self.views["devices"])
         self.tabs.setTabVisible(devices, session.can(Permission.CALIBRATE))
+        certificates = self.tabs.indexOf(self.views["certificates"])
+        watch = session.can(Permission.MANAGE_CERTIFICATES) or session.can(Permission.VIEW_AUDIT)
+        self.tabs.setTabVisible(certificates, watch)
+        drift = self.tabs.indexOf(self.views["drift"])
+        self.tabs.setTabVisible(drift, session.can(Permission.CALIBRATE))
         self._show_user()
 
     # ---- lanes --------------------------------------------------------------------------
@@ -392,6 +407,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.ctx, scales[0] if scales else None, parent=self
         )
         self.calibration_wizard.show()
+
+    def open_daily_check(self) -> None:
+        """The daily check of a scale with a known load (operators and technicians)."""
+        self.daily_check_dialog = ScaleCheckDialog(self.ctx, parent=self)
+        self.daily_check_dialog.show()
 
     # ---- session ------------------------------------------------------------------------
 

@@ -379,6 +379,65 @@
     </message>
 </context>
 <context>
+    <name>CertificatesView</name>
+    <message>
+        <source>Scale</source>
+        <translation>秤台</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>证书编号</translation>
+    </message>
+    <message>
+        <source>Institute</source>
+        <translation>检定机构</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>发证日期</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Days left</source>
+        <translation>剩余天数</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>no certificate</source>
+        <translation>无证书</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>Every scale has a valid certificate.</source>
+        <translation>所有秤台检定证书均在有效期内。</translation>
+    </message>
+    <message>
+        <source>Certificates to renew (vehicles on these scales are held): {list}</source>
+        <translation>需更新的检定证书（这些秤台上的车辆将被暂扣）：{list}</translation>
+    </message>
+    <message>
+        <source>{scale}: no certificate</source>
+        <translation>{scale}：无证书</translation>
+    </message>
+    <message>
+        <source>{scale}: expired on {day}</source>
+        <translation>{scale}：已于 {day} 过期</translation>
+    </message>
+    <message>
+        <source>{scale}: {days} days left</source>
+        <translation>{scale}：剩余 {days} 天</translation>
+    </message>
+</context>
+<context>
     <name>CloseCaseDialog</name>
     <message>
         <source>Close case</source>
@@ -558,6 +617,261 @@
     <message>
         <source>{device}: reconnect failed: {error}</source>
         <translation>{device}：重新连接失败：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>DriftView</name>
+    <message>
+        <source>No scale is configured</source>
+        <translation>未配置秤</translation>
+    </message>
+    <message>
+        <source>The lanes of the configuration have no weighing device.</source>
+        <translation>配置的车道中没有称重设备。</translation>
+    </message>
+    <message>
+        <source>static scale</source>
+        <translation>静态秤</translation>
+    </message>
+    <message>
+        <source>axle scale</source>
+        <translation>轴重秤</translation>
+    </message>
+    <message>
+        <source>WIM</source>
+        <translation>动态称重</translation>
+    </message>
+    <message>
+        <source>{scale} (lane {lane}, {mode})</source>
+        <translation>{scale}（{lane} 车道，{mode}）</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> 天</translation>
+    </message>
+    <message>
+        <source>The first days of the period are the baseline: the typical weights of the traffic are learnt from them, and the vehicles after them are compared with them. Start the period right after the scale was verified or calibrated; the baseline should hold about 10 000 vehicles.</source>
+        <translation>时段的前几天为基准期：从中学习车流的典型重量，之后的车辆与之比较。时段应从秤检定或校准后开始；基准期应包含约 10 000 辆车。</translation>
+    </message>
+    <message>
+        <source>Analyse</source>
+        <translation>分析</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>秤</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Baseline: the first</source>
+        <translation>基准期：前</translation>
+    </message>
+    <message>
+        <source>Zero readings</source>
+        <translation>零点读数</translation>
+    </message>
+    <message>
+        <source>Zero (kg)</source>
+        <translation>零点（kg）</translation>
+    </message>
+    <message>
+        <source>zero checks</source>
+        <translation>零点检查</translation>
+    </message>
+    <message>
+        <source>fitted zero</source>
+        <translation>拟合零点</translation>
+    </message>
+    <message>
+        <source>± threshold</source>
+        <translation>± 阈值</translation>
+    </message>
+    <message>
+        <source>In motion against static</source>
+        <translation>动态与静态比对</translation>
+    </message>
+    <message>
+        <source>Deviation (%)</source>
+        <translation>偏差（%）</translation>
+    </message>
+    <message>
+        <source>pairs</source>
+        <translation>比对对</translation>
+    </message>
+    <message>
+        <source>window mean</source>
+        <translation>窗口均值</translation>
+    </message>
+    <message>
+        <source>Typical weight per week, against the baseline</source>
+        <translation>每周典型重量（相对基准期）</translation>
+    </message>
+    <message>
+        <source>baseline end</source>
+        <translation>基准期结束</translation>
+    </message>
+    <message>
+        <source>CUSUM of the typical trucks</source>
+        <translation>典型车辆 CUSUM</translation>
+    </message>
+    <message>
+        <source>Baseline SDs</source>
+        <translation>基准标准差</translation>
+    </message>
+    <message>
+        <source>Vehicle after the baseline</source>
+        <translation>基准期后车辆序号</translation>
+    </message>
+    <message>
+        <source>alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>start</source>
+        <translation>起点</translation>
+    </message>
+    <message>
+        <source>C+ (reads high)</source>
+        <translation>C+（偏高）</translation>
+    </message>
+    <message>
+        <source>C− (reads low, drawn down)</source>
+        <translation>C−（偏低，向下绘制）</translation>
+    </message>
+    <message>
+        <source>Choose a period</source>
+        <translation>请选择时段</translation>
+    </message>
+    <message>
+        <source>The period must end on or after the day it starts.</source>
+        <translation>时段结束日不得早于开始日。</translation>
+    </message>
+    <message>
+        <source>Analysing scale {scale}…</source>
+        <translation>正在分析秤 {scale}…</translation>
+    </message>
+    <message>
+        <source>Reading the weighings of the period and running the detectors.</source>
+        <translation>正在读取该时段的称重记录并运行检测。</translation>
+    </message>
+    <message>
+        <source>The analysis failed</source>
+        <translation>分析失败</translation>
+    </message>
+    <message>
+        <source>The scale&apos;s coefficients were changed on {time}, inside the period: a baseline from before then does not describe the scale now. Start the period after it.</source>
+        <translation>秤的系数于 {time} 修改，在所选时段内：此前的基准期不能代表秤的现状。请从该时间之后开始时段。</translation>
+    </message>
+    <message>
+        <source>Drift warning on scale {scale}</source>
+        <translation>秤 {scale} 漂移警告</translation>
+    </message>
+    <message>
+        <source>No drift found on scale {scale}</source>
+        <translation>秤 {scale} 未发现漂移</translation>
+    </message>
+    <message>
+        <source>Not enough data to judge scale {scale}</source>
+        <translation>数据不足，无法判断秤 {scale}</translation>
+    </message>
+    <message>
+        <source>Scale {scale}, {first} to {last}, baseline to {baseline}: {baseline_count} baseline and {monitored} monitored vehicles, {readings} zero checks, {pairs} pairs. Updated {time}.</source>
+        <translation>秤 {scale}，{first} 至 {last}，基准期至 {baseline}：基准车辆 {baseline_count} 辆，监测车辆 {monitored} 辆，零点检查 {readings} 次，比对 {pairs} 对。更新于 {time}。</translation>
+    </message>
+    <message>
+        <source>reads high</source>
+        <translation>读数偏高</translation>
+    </message>
+    <message>
+        <source>reads low</source>
+        <translation>读数偏低</translation>
+    </message>
+    <message>
+        <source>Typical trucks: the scale {direction}. CUSUM alarm at vehicle {vehicle} ({time}): weights about {shift} since vehicle ~{start} ({since}); baseline {baseline} vehicles in {groups} groups; k={k:g}, h={h:g}.</source>
+        <translation>典型车辆：该秤{direction}。CUSUM 于第 {vehicle} 辆车（{time}）报警：自约第 {start} 辆车（{since}）起重量偏差约 {shift}；基准期 {baseline} 辆车，{groups} 组；k={k:g}，h={h:g}。</translation>
+    </message>
+    <message>
+        <source>Typical trucks: not enough data: no weighings in the baseline days.</source>
+        <translation>典型车辆：数据不足：基准期内无称重记录。</translation>
+    </message>
+    <message>
+        <source>Typical trucks: not enough data: in the {count} baseline vehicles no group of one class, empty or full, has {least} vehicles with a spread under {spread}.</source>
+        <translation>典型车辆：数据不足：基准期 {count} 辆车中，没有任何车型的空载或满载组达到 {least} 辆且离散度低于 {spread}。</translation>
+    </message>
+    <message>
+        <source>Typical trucks: not enough data: no vehicle after the baseline in a counted group.</source>
+        <translation>典型车辆：数据不足：基准期后没有属于计入组的车辆。</translation>
+    </message>
+    <message>
+        <source>Typical trucks: no alarm; {counted} of {monitored} vehicles counted, the CUSUM reached {peak:.0f} of h={h:g}; baseline {baseline} vehicles in {groups} groups.</source>
+        <translation>典型车辆：无报警；{monitored} 辆车中计入 {counted} 辆，CUSUM 最高 {peak:.0f}（h={h:g}）；基准期 {baseline} 辆车，{groups} 组。</translation>
+    </message>
+    <message>
+        <source>Zero: the scale is not registered, so its division e is unknown and its zero is not judged.</source>
+        <translation>零点：该秤未登记，分度值 e 未知，不判断零点。</translation>
+    </message>
+    <message>
+        <source>Zero: not enough data: {count} zero checks in the last {days:g} days, {needed} needed.</source>
+        <translation>零点：数据不足：最近 {days:g} 天内零点检查 {count} 次，至少需要 {needed} 次。</translation>
+    </message>
+    <message>
+        <source>Zero: moved {change} kg ({e} e) in {days} days, beyond ±{threshold} kg; it is now at {latest} kg.</source>
+        <translation>零点：{days} 天内变化 {change} kg（{e} e），超出 ±{threshold} kg；当前为 {latest} kg。</translation>
+    </message>
+    <message>
+        <source>Zero: moved {change} kg ({e} e) in {days} days, within ±{threshold} kg.</source>
+        <translation>零点：{days} 天内变化 {change} kg（{e} e），在 ±{threshold} kg 以内。</translation>
+    </message>
+    <message>
+        <source>In motion against static: not enough data: {count} pairs, {needed} needed.</source>
+        <translation>动静比对：数据不足：{count} 对，至少需要 {needed} 对。</translation>
+    </message>
+    <message>
+        <source>In motion against static: the last {count} pairs differ by {mean} (SE {se}), within ±{threshold}.</source>
+        <translation>动静比对：最近 {count} 对偏差 {mean}（标准误 {se}），在 ±{threshold} 以内。</translation>
+    </message>
+    <message>
+        <source>the in-motion scales read higher than this scale</source>
+        <translation>动态秤读数高于本秤</translation>
+    </message>
+    <message>
+        <source>the in-motion scales read lower than this scale</source>
+        <translation>动态秤读数低于本秤</translation>
+    </message>
+    <message>
+        <source>this scale reads high</source>
+        <translation>本秤读数偏高</translation>
+    </message>
+    <message>
+        <source>this scale reads low</source>
+        <translation>本秤读数偏低</translation>
+    </message>
+    <message>
+        <source>In motion against static: {direction}. The last {count} pairs differ by {mean} (SE {se}), beyond ±{threshold}; first warning {time}.</source>
+        <translation>动静比对：{direction}。最近 {count} 对偏差 {mean}（标准误 {se}），超出 ±{threshold}；首次警告于 {time}。</translation>
+    </message>
+    <message>
+        <source>all groups (± 2 SE)</source>
+        <translation>全部组（± 2 标准误）</translation>
+    </message>
+    <message>
+        <source>empty</source>
+        <translation>空载</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>满载</translation>
+    </message>
+    <message>
+        <source>{axles} axles {code}, {limit} t, {state}</source>
+        <translation>{axles} 轴 {code}，{limit} 吨，{state}</translation>
     </message>
 </context>
 <context>
@@ -965,6 +1279,14 @@
         <translation>数据上传</translation>
     </message>
     <message>
+        <source>Certificates</source>
+        <translation>检定证书</translation>
+    </message>
+    <message>
+        <source>Drift</source>
+        <translation>漂移监测</translation>
+    </message>
+    <message>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
@@ -1011,6 +1333,10 @@
     <message>
         <source>Calibration...</source>
         <translation>检定/校准...</translation>
+    </message>
+    <message>
+        <source>Daily scale check...</source>
+        <translation>每日秤台检查…</translation>
     </message>
     <message>
         <source>Lane {n}</source>
@@ -2041,6 +2367,57 @@
     </message>
 </context>
 <context>
+    <name>RenewalForm</name>
+    <message>
+        <source>Record a certificate (a renewal or a correction)</source>
+        <translation>登记检定证书（换证或更正）</translation>
+    </message>
+    <message>
+        <source>Scanned copy…</source>
+        <translation>扫描件…</translation>
+    </message>
+    <message>
+        <source>Save certificate</source>
+        <translation>保存证书</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>秤台</translation>
+    </message>
+    <message>
+        <source>Certificate number</source>
+        <translation>证书编号</translation>
+    </message>
+    <message>
+        <source>Issuing institute</source>
+        <translation>检定机构</translation>
+    </message>
+    <message>
+        <source>Issued on</source>
+        <translation>发证日期</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>有效期至</translation>
+    </message>
+    <message>
+        <source>Scanned certificate</source>
+        <translation>证书扫描件</translation>
+    </message>
+    <message>
+        <source>Images (*.jpg *.jpeg *.png)</source>
+        <translation>图片 (*.jpg *.jpeg *.png)</translation>
+    </message>
+    <message>
+        <source>The scan must be a JPEG or PNG picture.</source>
+        <translation>扫描件必须是 JPEG 或 PNG 图片。</translation>
+    </message>
+    <message>
+        <source>Certificate of {scale} saved.</source>
+        <translation>{scale} 的检定证书已保存。</translation>
+    </message>
+</context>
+<context>
     <name>ResultsPage</name>
     <message>
         <source>Test</source>
@@ -2089,6 +2466,45 @@
     <message>
         <source>{phase}: all {total} points pass</source>
         <translation>{phase}：全部 {total} 个检定点合格</translation>
+    </message>
+</context>
+<context>
+    <name>ScaleCheckDialog</name>
+    <message>
+        <source>Daily scale check</source>
+        <translation>每日秤台检查</translation>
+    </message>
+    <message>
+        <source>Weigh a known vehicle or test weights (0 kg: the empty platform, the zero check) and type what the scale shows. The tolerance is the in-service maximum permissible error at that load.</source>
+        <translation>称量已知质量的车辆或砝码（0 kg 为空秤零点检查），输入秤的示值。允差为该载荷下使用中检验的最大允许误差。</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>秤台</translation>
+    </message>
+    <message>
+        <source>Reference (kg)</source>
+        <translation>参考质量（kg）</translation>
+    </message>
+    <message>
+        <source>Reading (kg)</source>
+        <translation>示值（kg）</translation>
+    </message>
+    <message>
+        <source>No scale is configured.</source>
+        <translation>未配置秤台。</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>合格</translation>
+    </message>
+    <message>
+        <source>FAILED</source>
+        <translation>不合格</translation>
+    </message>
+    <message>
+        <source>{scale}: error {error:+d} kg, tolerance ±{tolerance} kg: {verdict}. Saved.</source>
+        <translation>{scale}：误差 {error:+d} kg，允差 ±{tolerance} kg：{verdict}。已保存。</translation>
     </message>
 </context>
 <context>
