@@ -1182,8 +1182,10 @@ DEVICE_TABLE = Table(
             "options",
             dict,
             {},
-            "Driver-specific settings, passed to the driver as they are.",
-            allowed="a table (free-form)",
+            "Driver-specific settings, passed to the driver as they are "
+            "(raw_counts = true: the transmitter sends raw counts, turned into kg by the "
+            "station with the scale's calibration coefficients).",
+            allowed="a table (free-form; raw_counts true or false)",
             check=_options,
         ),
     ),
@@ -1228,12 +1230,36 @@ def _section(ctx: _Context, data: Mapping[str, Any], table: Table) -> dict:
     return _read_table(ctx, table, raw, table.name)
 
 
+# Device options the station itself reads (the rest go to the driver as they are).
+RAW_COUNTS_DRIVERS = ("modbus-weight",)
+
+
+def _station_options(ctx: _Context, values: Mapping[str, Any], where: str) -> None:
+    """`raw_counts`: the transmitter sends raw counts, which the station turns into kg with
+    the scale's calibration coefficients (station/lanes/rawcounts.py)."""
+    options = values["options"]
+    if "raw_counts" not in options:
+        return
+    key = f"{where}.options.raw_counts"
+    value = options["raw_counts"]
+    if type(value) is not bool:
+        ctx.fail(key, f"must be true or false; got {_describe(value)}")
+    if value and (values["kind"] != "scale" or values["driver"] not in RAW_COUNTS_DRIVERS):
+        ctx.fail(
+            key,
+            f'only a weight transmitter sends raw counts: kind = "scale" with driver '
+            f"{' or '.join(map(repr, RAW_COUNTS_DRIVERS))}, not kind {values['kind']!r} "
+            f"with driver {values['driver']!r}",
+        )
+
+
 def _device(ctx: _Context, raw: Mapping[str, Any], where: str) -> DeviceConfig:
     values = _read_table(ctx, DEVICE_TABLE, raw, where)
     if not values["port"] and not values["simulate"]:
         ctx.fail(
             f"{where}.port", f"must not be empty unless simulate = true; allowed: {_PORT_ALLOWED}"
         )
+    _station_options(ctx, values, where)
     return DeviceConfig(**values)
 
 

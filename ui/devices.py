@@ -5,10 +5,15 @@ lane, kind, driver, port, state, counters, frames of `RawFrame`). This view asks
 `ctx.devices.diagnostics()` for them every half second on a worker thread, because a driver
 stuck in a blocking call must never freeze the screen, and it skips a poll while the
 previous one is still out so that a hung driver does not pile up waiting workers.
+
+A weighing device registered as a scale also shows its calibration event counter and seal
+(station/storage/calibration.py), read from the database on a worker after each snapshot,
+one read at a time, so a coefficient change shows within a poll or two.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +21,12 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from station.security import Permission
+from station.storage.calibration import calibration_counter, seal_is_open
+from station.storage.database import Database
+from station.storage.scales import scale_info
 from ui.context import AppContext
+
+log = logging.getLogger(__name__)
 
 REFRESH_MS = 500
 SLOW_POLL_S = 2.0  # after this long without an answer the view says the drivers are slow
@@ -30,6 +40,22 @@ STATE_COLOURS = {
     "FAULT": "#d12f2f",
 }
 UNKNOWN_COLOUR = "#8c8c8c"
+# Device kinds that weigh: their device id is the scale id of the calibration log.
+SCALE_KINDS = ("scale", "axle_scale", "wim")
+
+Calibration = tuple[int | None, bool]  # the event counter (None: no event yet), seal open
+
+
+def read_calibration(database: Database, device_ids: Sequence[str]) -> dict[str, Calibration]:
+    """Counter and seal of each device registered as a scale (runs on a worker)."""
+    found: dict[str, Calibration] = {}
+    for device_id in device_ids:
+        if scale_info(database, device_id) is not None:
+            found[device_id] = (
+                calibration_counter(database, device_id),
+                seal_is_open(database, device_id),
+            )
+    return found
 
 
 def state_name(state: Any) -> str:
@@ -153,6 +179,8 @@ class DevicesView(QtWidgets.QWidget):
         self._ctx = ctx
         self._snapshot: dict[str, Any] = {}
         self._busy_since: float | None = None
+        self._calibration: dict[str, Calibration] = {}
+        self._reading_calibration = False
         self._frames_device = ""
         self._build()
         self._timer = QtCore.QTimer(self)
@@ -293,10 +321,34 @@ class DevicesView(QtWidgets.QWidget):
             )
         )
         self._show_selected()
+        self._read_calibration(items)
 
     def _poll_failed(self, error: BaseException) -> None:
         self._busy_since = None
         self.message.setText(self.tr("Diagnostics failed: {error}").format(error=error))
+
+    def _read_calibration(self, items: Sequence[Any]) -> None:
+        """Counters and seals of the scales, on a worker; skipped while one read is out."""
+        ids = [item.device_id for item in items if item.kind in SCALE_KINDS]
+        if self._reading_calibration or not ids:
+            return
+        self._reading_calibration = True
+        database = self._ctx.database
+        self._ctx.tasks.run(
+            lambda: read_calibration(database, ids),
+            self._calibration_arrived,
+            self._calibration_failed,
+        )
+
+    def _calibration_arrived(self, found: dict[str, Calibration]) -> None:
+        self._reading_calibration = False
+        if found != self._calibration:
+            self._calibration = found
+            self._show_selected()
+
+    def _calibration_failed(self, error: BaseException) -> None:
+        self._reading_calibration = False
+        log.warning("reading the scales' calibration counters failed: %s", error)
 
     # ---- the device list ------------------------------------------------------------
 
@@ -356,7 +408,10 @@ class DevicesView(QtWidgets.QWidget):
     def _show_selected(self, new_device: bool = False) -> None:
         item = self._snapshot.get(self.selected_device())
         now = getattr(item, "t_mono", None) or time.monotonic()
-        self._fill_counters(item.counters if item is not None else {}, now)
+        rows = self._calibration_rows(item.device_id) if item is not None else []
+        counters = item.counters if item is not None else {}
+        rows += [(name, self._counter_text(name, counters[name], now)) for name in sorted(counters)]
+        self._fill_counters(rows)
         # A paused list stays as it is, unless the technician picked another device.
         if self.pause_button.isChecked() and not new_device:
             return
@@ -372,10 +427,20 @@ class DevicesView(QtWidgets.QWidget):
                 return self.tr("{seconds} s ago").format(seconds=f"{max(0.0, now - value):.1f}")
         return format_number(value)
 
-    def _fill_counters(self, counters: dict[str, Any], now: float) -> None:
-        self.counters.setRowCount(len(counters))
-        for row, (name, value) in enumerate(sorted(counters.items())):
-            for column, text in enumerate((name, self._counter_text(name, value, now))):
+    def _calibration_rows(self, device_id: str) -> list[tuple[str, str]]:
+        """A registered scale's calibration event counter and seal, above the driver's."""
+        if device_id not in self._calibration:
+            return []
+        counter, seal_open = self._calibration[device_id]
+        return [
+            (self.tr("Calibration counter"), "—" if counter is None else str(counter)),
+            (self.tr("Calibration seal"), self.tr("open") if seal_open else self.tr("closed")),
+        ]
+
+    def _fill_counters(self, rows: list[tuple[str, str]]) -> None:
+        self.counters.setRowCount(len(rows))
+        for row, texts in enumerate(rows):
+            for column, text in enumerate(texts):
                 cell = self.counters.item(row, column)
                 if cell is None:
                     cell = QtWidgets.QTableWidgetItem()

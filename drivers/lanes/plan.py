@@ -107,6 +107,12 @@ class Options:
             self.fail(key, f"must be a string, not {value!r}")
         return value
 
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, not {value!r}")
+        return value
+
     def rest(self) -> dict[str, Any]:
         """The keys not read so far (an indicator protocol's own options)."""
         return {key: value for key, value in self._raw.items() if key not in self._read}
@@ -200,6 +206,23 @@ def _register_map(options: Options, driver: str) -> AnyMap:
     return loaded
 
 
+def _check_raw_counts(options: Options, weight_map: WeightMap) -> None:
+    """`raw_counts = true`: the station turns the counts into kg (station/lanes/rawcounts.py),
+    so the map must hand them over unchanged: integers, scale 1, unit kg."""
+    if not options.flag("raw_counts", False):
+        return
+    names = [name for name in ("weight", "gross", "tare", "net") if name in weight_map.fields]
+    for name in names:
+        item = weight_map.fields[name]
+        if item.type == "float32" or item.scale != 1 or weight_map.unit != "kg":
+            options.fail(
+                "raw_counts",
+                f"the map {weight_map.model} ({weight_map.source}) gives fields.{name} as "
+                f"{item.type} x {item.scale} {weight_map.unit}; a raw-count transmitter's map "
+                'must give counts as they are: an integer type, scale = 1, unit = "kg"',
+            )
+
+
 def _channel(options: Options, key: str, default: int | None, count: int, what: str) -> int | None:
     """A channel number; -1 means none. A default the map has no channel for means none."""
     if not options.has(key):
@@ -239,6 +262,8 @@ def _modbus(device: DeviceConfig, options: Options, where: str) -> ModbusSpec:
     poll_s = options.number("poll_s", DEFAULT_POLL_S[device.driver])
     if device.driver == "modbus-weight":
         _rate(options)
+        assert isinstance(register_map, WeightMap)
+        _check_raw_counts(options, register_map)
     io = _io(options, register_map) if isinstance(register_map, IoMap) else None
     return ModbusSpec(line, register_map, unit, poll_s, io)
 
@@ -303,7 +328,7 @@ _BUILDERS = {
 }
 # Every key each non-protocol driver reads, for the "unknown option" message.
 ALLOWED_OPTIONS: dict[str, tuple[str, ...]] = {
-    "modbus-weight": ("map", "unit", *_LINE_KEYS, "timeout_s", "poll_s", "rate_hz"),
+    "modbus-weight": ("map", "unit", *_LINE_KEYS, "timeout_s", "poll_s", "rate_hz", "raw_counts"),
     "modbus-wim": ("map", "unit", *_LINE_KEYS, "timeout_s", "poll_s"),
     "modbus-io": (
         *("map", "unit", *_LINE_KEYS, "timeout_s", "poll_s"),

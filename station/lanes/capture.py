@@ -29,8 +29,17 @@ SUSPECT_FLAGS = frozenset(
 # vehicle (no case; weigh again), while a weight within the limit is within it for each.
 MERGED_FLAGS = frozenset({"FOLLOWING_VEHICLE", "TWO_VEHICLES"})
 # Flags that stop a lane from issuing enforcement output (cases, unload notices): the scale
-# is not legally verified or not checked today, or the axle layout was a guess.
-GATE_FLAGS = ("NO_CERTIFICATE", "CERT_EXPIRED", "NO_SCALE_CHECK", "AXLES_ASSUMED")
+# is not legally verified or not checked today, its calibration seal is open (a technician
+# may be changing it), the weight was converted from raw counts with coefficients no longer
+# in force, or the axle layout was a guess.
+GATE_FLAGS = (
+    "NO_CERTIFICATE",
+    "CERT_EXPIRED",
+    "NO_SCALE_CHECK",
+    "SEAL_OPEN",
+    "CALIBRATION_CHANGED",
+    "AXLES_ASSUMED",
+)
 
 
 def enforceable(flags: set[str] | frozenset[str], is_over: bool) -> bool:

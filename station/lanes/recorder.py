@@ -8,6 +8,7 @@ journal entry OPEN, and the next start records it as interrupted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,6 +19,7 @@ from station.lanes.capture import Capture, Outcome, enforceable
 from station.lanes.settings import LaneSettings
 from station.services.recording import Observed, WeighingContext, stage_observed
 from station.storage import cases, checks, journal
+from station.storage.calibration import calibration_counter, seal_is_open
 from station.storage.cases import CaseInfo
 from station.storage.database import Database
 from station.storage.evidence import Committed
@@ -29,6 +31,11 @@ from station.timeutil import beijing_now
 
 NO_CERTIFICATE_UNTIL = date(1970, 1, 1)  # a record must name a validity; none is expired
 PICTURE_TYPES = {"plate": PictureType.PLATE, "scene": PictureType.FRONT}
+
+ConvertedWith = Callable[[str, float], int | None]
+"""(scale id, t_mono of the weight) -> the calibration counter of the coefficients that
+converted that weight from raw counts; None when the app did not convert it
+(station.lanes.rawcounts.RawCounts.converted_with)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +50,19 @@ class LaneRecorder:
     """Implements station.lanes.capture.Recorder on the station database."""
 
     def __init__(
-        self, database: Database, store: PictureStore, limits: LimitBook, setup: RecorderSetup
+        self,
+        database: Database,
+        store: PictureStore,
+        limits: LimitBook,
+        setup: RecorderSetup,
+        *,
+        converted_with: ConvertedWith | None = None,
     ) -> None:
         self._database = database
         self._store = store
         self._limits = limits
         self._setup = setup
+        self._converted_with = converted_with
 
     def begin(self, lane: int, plate: str = "") -> int:
         return journal.open_attempt(self._database, lane=lane, moment=beijing_now(), plate=plate)
@@ -97,7 +111,9 @@ class LaneRecorder:
 
     # ---- the weighing -----------------------------------------------------------------
 
-    def _gate_flags(self, session: Session, scale_id: str, cert: Certificate | None) -> set[str]:
+    def _gate_flags(
+        self, session: Session, scale_id: str, cert: Certificate | None, t_event: float
+    ) -> set[str]:
         today = beijing_now().date()
         flags = set()
         if cert is None:
@@ -108,6 +124,12 @@ class LaneRecorder:
             session, scale_id, today
         ):
             flags.add("NO_SCALE_CHECK")
+        if seal_is_open(session, scale_id):
+            flags.add("SEAL_OPEN")
+        if self._converted_with is not None:
+            used = self._converted_with(scale_id, t_event)
+            if used is not None and used != calibration_counter(session, scale_id):
+                flags.add("CALIBRATION_CHANGED")
         return flags
 
     def _pictures(self, capture: Capture) -> tuple[tuple[StoredFile, ...], tuple[PictureRef, ...]]:
@@ -123,7 +145,8 @@ class LaneRecorder:
         cert = current_certificate(self._database, settings.scale_id)
         with self._database.transaction() as session:
             moment = beijing_now()
-            flags = set(capture.flags) | self._gate_flags(session, settings.scale_id, cert)
+            gates = self._gate_flags(session, settings.scale_id, cert, capture.t_event)
+            flags = set(capture.flags) | gates
             case = self._open_case(session, capture.plate.number, moment)
             verdict = self._limits.judge(capture.vehicle, moment.date())
             context = WeighingContext(

@@ -25,6 +25,7 @@ from station.domain.readings import DeviceStatus, PlateColour
 from station.domain.records import CaseResult
 from station.lanes.notices import LaneStateChanged, Notice, Released, WeighingCompleted
 from station.lanes.ports import Clock, DeviceEvent, NoOutputs, OpenDevices, StationDevices, Tick
+from station.lanes.rawcounts import RawCounts
 from station.lanes.recorder import LaneRecorder, RecorderSetup
 from station.lanes.settings import lane_settings
 from station.lanes.workflow import LaneCommandError, LaneWorkflow
@@ -179,12 +180,24 @@ class StationRuntime:
             require_daily_check=config.workflow.require_daily_scale_check,
         )
         store = PictureStore(config.data_dir / "pictures")
-        self._recorder = LaneRecorder(database, store, limits, setup)
+        # Devices that send raw counts: their readings become kg with the scale's
+        # calibration coefficients before anything else sees them (station.lanes.rawcounts).
+        raw = [
+            device.id
+            for lane in config.lanes
+            for device in lane.devices
+            if device.options.get("raw_counts") is True
+        ]
+        self._raw = RawCounts(database, raw, clock)
+        self._recorder = LaneRecorder(
+            database, store, limits, setup, converted_with=self._raw.converted_with
+        )
         kinds = {device.id: device.kind for lane in config.lanes for device in lane.devices}
         self._device_log = _DeviceLog(database, kinds)
         self._queue: queue.SimpleQueue[tuple[int, DeviceEvent] | _Call | None] = queue.SimpleQueue()
         self._subscribers: list[Subscriber] = []
         self._taps: list[EventTap] = []
+        self._count_taps: list[EventTap] = []
         self._states: dict[int, str] = {}
         self._lanes: dict[int, LaneWorkflow] = {}
         self._devices: StationDevices = _NullDevices()
@@ -205,6 +218,16 @@ class StationRuntime:
         """Also see every device event (the live trace of the screen); called on the core
         thread before the lane handles it, so it must only copy and return."""
         self._taps.append(tap)
+
+    def tap_counts(self, tap: EventTap) -> None:
+        """See device events as the devices sent them, before raw counts become kg (a
+        calibration procedure reading counts); as `tap`, it must only copy and return."""
+        self._count_taps.append(tap)
+
+    @property
+    def raw_count_devices(self) -> frozenset[str]:
+        """The devices whose readings are counts the runtime turns into kg."""
+        return self._raw.device_ids
 
     def lane_states(self) -> dict[int, str]:
         return dict(self._states)
@@ -274,11 +297,20 @@ class StationRuntime:
         workflow = self._lanes.get(number)
         if workflow is None:
             return
-        if not isinstance(event, Tick):
-            self._tap(number, event)
-        self._run_lane(number, workflow, event)
-        if isinstance(event, DeviceStatus):  # after the screen has been told
-            self._device_log.note(number, event)
+        if isinstance(event, Tick):
+            self._run_lane(number, workflow, event)
+            return
+        self._tap(number, event, self._count_taps)
+        try:
+            items = self._raw.handle(event)  # raw counts become kg, or a fault and nothing
+        except Exception as exc:  # never pass counts on as kg; the lane goes on
+            self._log_once(number, exc)
+            return
+        for item in items:
+            self._tap(number, item, self._taps)
+            self._run_lane(number, workflow, item)
+            if isinstance(item, DeviceStatus):  # after the screen has been told
+                self._device_log.note(number, item)
 
     def _run_lane(self, number: int, workflow: LaneWorkflow, event: Any) -> None:
         try:
@@ -289,8 +321,8 @@ class StationRuntime:
         self._publish(notices)
         self._publish_state(workflow)
 
-    def _tap(self, number: int, event: DeviceEvent) -> None:
-        for tap in self._taps:
+    def _tap(self, number: int, event: DeviceEvent, taps: list[EventTap]) -> None:
+        for tap in taps:
             try:
                 tap(number, event)
             except Exception:
