@@ -303,6 +303,8 @@ CODES: dict[str, dict[str, dict[int | str, str]]] = {
             "NO_CERTIFICATE": "无检定证书",
             "CERT_EXPIRED": "检定已过期",
             "NO_SCALE_CHECK": "当日未校秤",
+            "SEAL_OPEN": "铅封已打开",
+            "CALIBRATION_CHANGED": "标定系数已变更",
         },
         "en": {
             "SPEED_CHANGE": "speed change",
@@ -321,6 +323,8 @@ CODES: dict[str, dict[str, dict[int | str, str]]] = {
             "NO_CERTIFICATE": "no verification cert.",
             "CERT_EXPIRED": "cert. expired",
             "NO_SCALE_CHECK": "scale not checked today",
+            "SEAL_OPEN": "calibration seal open",
+            "CALIBRATION_CHANGED": "calibration changed",
         },
     },
 }

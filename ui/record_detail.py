@@ -47,6 +47,8 @@ class RecordTexts(QtCore.QObject):
             "NO_CERTIFICATE": self.tr("no certificate"),
             "CERT_EXPIRED": self.tr("certificate expired"),
             "NO_SCALE_CHECK": self.tr("no daily scale check"),
+            "SEAL_OPEN": self.tr("calibration seal open"),
+            "CALIBRATION_CHANGED": self.tr("calibration changed while weighing"),
             "AXLES_ASSUMED": self.tr("axles assumed"),
             "WATCHLIST": self.tr("watchlist"),
             "NO_PLATE": self.tr("no plate"),

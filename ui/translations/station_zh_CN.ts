@@ -2053,6 +2053,14 @@
         <translation>未做当日校秤</translation>
     </message>
     <message>
+        <source>calibration seal open</source>
+        <translation>标定铅封已打开</translation>
+    </message>
+    <message>
+        <source>calibration changed while weighing</source>
+        <translation>称重期间标定系数已变更</translation>
+    </message>
+    <message>
         <source>axles assumed</source>
         <translation>轴型为推定</translation>
     </message>
