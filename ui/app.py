@@ -72,6 +72,7 @@ class Desktop:
         """Stop traffic, record what is waiting, close devices, end the shift; idempotent."""
         self.stop_traffic.set()
         self.window.upload_runner.stop()
+        self.window.drift_watch.stop()
         if self.traffic_thread is not None:
             self.traffic_thread.join(10)
         self.bridge.stop()
@@ -229,6 +230,7 @@ def _exec(app: QtWidgets.QApplication, desktop: Desktop, args: argparse.Namespac
         QtCore.QTimer.singleShot(int(quit_after * 1000), desktop.window.close)
     _startup_probe(desktop.window)
     desktop.window.upload_runner.start_schedule()
+    desktop.window.drift_watch.start()
     try:
         return app.exec()
     finally:

@@ -34,6 +34,7 @@ from ui.certificates_view import CertificatesView
 from ui.context import AppContext
 from ui.devices import DevicesView
 from ui.drift_view import DriftView
+from ui.drift_watch import DriftWatch
 from ui.lane_panel import LanePanel
 from ui.login import ApprovalDialog, LockScreen
 from ui.plate_dialog import PlateCorrectionDialog
@@ -65,6 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions: dict[str, QtGui.QAction] = {}
         # One per application: "upload now" on the Upload tab and the nightly pass.
         self.upload_runner = UploadRunner(ctx, self)
+        self.drift_watch = DriftWatch(ctx, self)
         self.setWindowTitle(
             self.tr("Overload station: {name} ({code})").format(
                 name=ctx.config.station.name, code=ctx.config.station.site_code
@@ -489,6 +491,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.upload_warning.setStyleSheet("color: white; background: #b3261e; padding: 0 6px;")
         self.upload_warning.hide()
         self.statusBar().addPermanentWidget(self.upload_warning)
+        self.drift_warning = QtWidgets.QLabel()
+        self.drift_warning.setStyleSheet("color: white; background: #b3261e; padding: 0 6px;")
+        self.drift_warning.hide()
+        self.statusBar().addPermanentWidget(self.drift_warning)
+        self.drift_watch.changed.connect(self._show_drift)
         self.statusBar().addPermanentWidget(self.user_label)
         self.upload_runner.finished.connect(self._upload_finished)
         self.upload_runner.status_arrived.connect(self._upload_status)
@@ -512,6 +519,13 @@ class MainWindow(QtWidgets.QMainWindow):
         last = status.passes[0] if status.passes else None
         failed = last is not None and last.status == "FAILED"
         self._show_upload_warning(failed, status.clock_skew_s, last.error if last else "")
+
+    def _show_drift(self, scales: list[str]) -> None:
+        """Scales whose drift analysis warns; the Drift tab has the evidence."""
+        self.drift_warning.setVisible(bool(scales))
+        self.drift_warning.setText(
+            self.tr("Drift: {scales} (see the Drift tab)").format(scales=", ".join(scales))
+        )
 
     def _show_upload_warning(self, failed: bool, skew: int | None, error: str) -> None:
         """A lasting mark while the last pass FAILED or the clock is off the platform's."""

@@ -220,3 +220,21 @@ __all__ = [
     "drift_report",
     "drift_scales",
 ]
+
+
+def scales_drifting(
+    database: Database, config: StationConfig, today: date
+) -> list[tuple[str, DriftReport]]:
+    """Every lane scale whose default analysis (the last weeks, the default baseline) warns.
+
+    What the desktop checks by itself a few times a day, so a drift is raised without
+    anybody opening the Drift tab.
+    """
+    first, last = default_days(today)
+    period = DriftPeriod.of_days(first, last, DEFAULT_BASELINE_DAYS)
+    found = []
+    for scale in drift_scales(config):
+        report = drift_report(database, scale, period)
+        if report.warning:
+            found.append((scale.scale_id, report))
+    return found

@@ -1447,6 +1447,10 @@
         <translation>上传：{result}；已发送 {sent} 条记录，剩余 {pending} 条</translation>
     </message>
     <message>
+        <source>Drift: {scales} (see the Drift tab)</source>
+        <translation>漂移警告：{scales}（见“漂移监测”页）</translation>
+    </message>
+    <message>
         <source>Upload failed</source>
         <translation>上传失败</translation>
     </message>
