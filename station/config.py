@@ -570,7 +570,8 @@ _BASE_URL_ALLOWED = (
 )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: where plain HTTP may go (province-api.md §1)."""
     if host == "localhost":
         return True
     try:
@@ -588,7 +589,7 @@ def _base_url(ctx: _Context, key: str, value: str) -> str:
     except ValueError:
         host, parts = "", urlsplit("")
     secure = parts.scheme == "https" and host
-    local = parts.scheme == "http" and _is_loopback(host)
+    local = parts.scheme == "http" and is_loopback(host)
     if not (secure or local):
         ctx.fail(key, f"{value!r} is not allowed; allowed: {_BASE_URL_ALLOWED}")
     return value

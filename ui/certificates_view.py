@@ -114,11 +114,13 @@ class CertificatesView(QtWidgets.QWidget):
             scale=status.scale_id, days=status.days_left
         )
 
-    def _record(self, scale_id: str, cert: Certificate, scan: Scan | None) -> None:
+    def _record(self, scale_id: str, cert: Certificate, scan_path: Path | None) -> None:
         ctx, actor = self.ctx, self.ctx.session.login
         store = PictureStore(ctx.config.data_dir / "pictures")
 
         def work() -> str:
+            # The scan is read here, on the worker: a file on a network share can be slow.
+            scan = _read_scan(scan_path) if scan_path is not None else None
             record_certificate(ctx.database, actor, scale_id, cert, scan=scan, store=store)
             return scale_id
 
@@ -133,7 +135,7 @@ class CertificatesView(QtWidgets.QWidget):
 class RenewalForm(QtWidgets.QGroupBox):
     """A new certificate for a scale: number, institute, issued, valid until, the scan."""
 
-    submitted = QtCore.Signal(str, object, object)  # scale id, Certificate, Scan | None
+    submitted = QtCore.Signal(str, object, object)  # scale id, Certificate, scan Path | None
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,10 +189,8 @@ class RenewalForm(QtWidgets.QGroupBox):
         self.scan_button.setText(path.name)
 
     def submit(self) -> None:
-        try:
-            scan = self._scan()
-        except (OSError, ValueError) as exc:
-            self.show_error(exc)
+        if self.scan_path is not None and self.scan_path.suffix.lower() not in SCAN_TYPES:
+            self.show_error(ValueError(self.tr("The scan must be a JPEG or PNG picture.")))
             return
         cert = Certificate(
             number=self.number_edit.text().strip(),
@@ -199,15 +199,7 @@ class RenewalForm(QtWidgets.QGroupBox):
             issued_on=_day(self.issued_edit),
         )
         self.save_button.setEnabled(False)
-        self.submitted.emit(self.scale_box.currentText(), cert, scan)
-
-    def _scan(self) -> Scan | None:
-        if self.scan_path is None:
-            return None
-        mime = SCAN_TYPES.get(self.scan_path.suffix.lower())
-        if mime is None:
-            raise ValueError(self.tr("The scan must be a JPEG or PNG picture."))
-        return Scan(self.scan_path.read_bytes(), mime)
+        self.submitted.emit(self.scale_box.currentText(), cert, self.scan_path)
 
     def show_error(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
@@ -221,6 +213,10 @@ class RenewalForm(QtWidgets.QGroupBox):
         self.number_edit.clear()
         self.scan_path = None
         self.scan_button.setText(self.tr("Scanned copy…"))
+
+
+def _read_scan(path: Path) -> Scan:
+    return Scan(path.read_bytes(), SCAN_TYPES[path.suffix.lower()])
 
 
 def _day(edit: QtWidgets.QDateEdit) -> date:

@@ -22,6 +22,7 @@ from station.lanes.notices import (
     VehicleAbandoned,
     WeighingCompleted,
 )
+from station.lanes.settings import WEIGHING_KINDS
 from station.readmodel import WeighingDetail
 from station.security import LoginPolicy, Permission
 from station.storage import desk, views
@@ -403,8 +404,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._warn(self.tr("Calibration"), self.tr("Only a technician may calibrate a scale."))
             return
         panel = self.panel
-        kinds = ("scale", "axle_scale", "wim")
-        scales = [d.id for d in panel.lane.devices if d.kind in kinds] if panel else []
+        scales = [d.id for d in panel.lane.devices if d.kind in WEIGHING_KINDS] if panel else []
         self.calibration_wizard = CalibrationWizard(
             self.ctx, scales[0] if scales else None, parent=self
         )

@@ -59,8 +59,7 @@ from station.storage.models import (
 )
 
 DOCUMENT_PRINTED = "DOCUMENT_PRINTED"
-DELIVERED = ("ACCEPTED", "DUPLICATE")  # province-api.md §8: only these leave the outbox
-REJECTED = "REJECTED"
+DELIVERED, REJECTED = outbox.DELIVERED, outbox.REJECTED  # province-api.md §8
 LIKE_ESCAPE = "\\"
 IN_CHUNK = 500  # bound the parameters of one IN (...) list on every backend
 

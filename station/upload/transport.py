@@ -11,7 +11,6 @@ by waiting, so they end the pass with an error that says what to fix.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import random
 import ssl
@@ -24,7 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from station.config import ProvinceSection
+from station.config import ProvinceSection, is_loopback
 from station.timeutil import BEIJING, parse_time
 from station.upload.signing import sign
 
@@ -155,7 +154,7 @@ class Endpoint:
     def parse(cls, url: str) -> Endpoint:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        if parts.scheme == "http" and not _loopback(host):
+        if parts.scheme == "http" and not is_loopback(host):
             error = UploadError(
                 f"[province] url {url!r}: plain http is refused except to this computer; "
                 "use https://"
@@ -168,15 +167,6 @@ class Endpoint:
             raise error
         port = parts.port or (443 if parts.scheme == "https" else 80)
         return cls(parts.scheme, host, port, parts.path.rstrip("/"))
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Platform:
