@@ -3,8 +3,9 @@
 Every scale with its current certificate and the days left; a red banner for scales
 without one, expired, or expiring within 30 days (the reminder), because the lanes hold
 every vehicle weighed on such a scale (NO_CERTIFICATE, CERT_EXPIRED). A renewal is
-recorded here with its scanned copy (JPEG or PNG); certificates are never edited, a
-correction is a new one. Database work runs on a worker.
+recorded here with its scanned copy (JPEG, PNG or PDF, told by its content), which can be
+opened again after its hash is checked; certificates are never edited, a correction is a
+new one. Database work runs on a worker.
 """
 
 from __future__ import annotations
@@ -20,20 +21,26 @@ from station.storage.scales import (
     REMIND_DAYS,
     Certificate,
     CertificateStatus,
-    Scan,
     certificate_statuses,
+    certificates,
     record_certificate,
+    scan_from_bytes,
 )
 from station.timeutil import beijing_today
 from ui.context import AppContext
 
 WARN, OK = "#c62828", "#2e7d32"
-SCAN_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+SCAN_SUFFIXES = (".jpg", ".jpeg", ".png", ".pdf")
+
+
+def _open_with_system(path: Path) -> None:
+    QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
 
 
 class CertificatesView(QtWidgets.QWidget):
     loaded = QtCore.Signal()
     recorded = QtCore.Signal(str)  # scale id
+    scan_problem = QtCore.Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,11 +55,19 @@ class CertificatesView(QtWidgets.QWidget):
         )  # fmt: skip
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.open_scan_button = QtWidgets.QPushButton(self.tr("Open scanned copy"))
+        self.open_scan_button.setEnabled(False)
+        self.open_scan_button.clicked.connect(self.open_scan)
+        self.open_file = _open_with_system  # the desktop's viewer for JPEG, PNG and PDF
         self.form = RenewalForm(self)
         self.form.submitted.connect(self._record)
+        self.scan_problem.connect(lambda text: self.form.show_error(ValueError(text)))
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.open_scan_button, 0, QtCore.Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.form)
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
@@ -74,7 +89,37 @@ class CertificatesView(QtWidgets.QWidget):
                 self.table.item(row, 5).setForeground(QtGui.QColor(WARN))
         self.form.set_scales([status.scale_id for status in statuses])
         self._banner(statuses)
+        self._selection_changed()
         self.loaded.emit()
+
+    def _selected(self) -> CertificateStatus | None:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        return self.statuses[min(rows)] if rows and min(rows) < len(self.statuses) else None
+
+    def _selection_changed(self) -> None:
+        status = self._selected()
+        cert = status.certificate if status else None
+        self.open_scan_button.setEnabled(cert is not None and cert.scan_sha256 is not None)
+
+    def open_scan(self) -> None:
+        """Show the selected scale's current certificate scan, after checking its hash."""
+        status = self._selected()
+        if status is None or status.certificate is None or not status.certificate.scan_sha256:
+            return
+        database, scale_id = self.ctx.database, status.scale_id
+        sha256 = status.certificate.scan_sha256
+        store = PictureStore(self.ctx.config.data_dir / "pictures")
+        altered = self.tr("The stored scan of {scale} is missing or altered: {problem}")
+
+        def work() -> Path:
+            entry = next(e for e in certificates(database, scale_id)
+                         if e.certificate.scan_sha256 == sha256 and e.scan_path)  # fmt: skip
+            problem = store.check(entry.scan_path, sha256)
+            if problem:
+                raise ValueError(altered.format(scale=scale_id, problem=problem))
+            return store.path_of(entry.scan_path)
+
+        self.ctx.tasks.run(work, self.open_file, lambda exc: self.scan_problem.emit(str(exc)))
 
     def _cells(self, status: CertificateStatus) -> list[str]:
         cert = status.certificate
@@ -117,10 +162,16 @@ class CertificatesView(QtWidgets.QWidget):
     def _record(self, scale_id: str, cert: Certificate, scan_path: Path | None) -> None:
         ctx, actor = self.ctx, self.ctx.session.login
         store = PictureStore(ctx.config.data_dir / "pictures")
+        not_a_scan = self.tr("The scan must be a JPEG, PNG or PDF file.")
 
         def work() -> str:
             # The scan is read here, on the worker: a file on a network share can be slow.
-            scan = _read_scan(scan_path) if scan_path is not None else None
+            scan = None
+            if scan_path is not None:
+                try:
+                    scan = scan_from_bytes(scan_path.read_bytes())
+                except ValueError:
+                    raise ValueError(not_a_scan) from None
             record_certificate(ctx.database, actor, scale_id, cert, scan=scan, store=store)
             return scale_id
 
@@ -179,7 +230,7 @@ class RenewalForm(QtWidgets.QGroupBox):
 
     def _choose_scan(self) -> None:
         name, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self, self.tr("Scanned certificate"), "", self.tr("Images (*.jpg *.jpeg *.png)")
+            self, self.tr("Scanned certificate"), "", self.tr("Scans (*.jpg *.jpeg *.png *.pdf)")
         )
         if name:
             self.set_scan(Path(name))
@@ -189,8 +240,8 @@ class RenewalForm(QtWidgets.QGroupBox):
         self.scan_button.setText(path.name)
 
     def submit(self) -> None:
-        if self.scan_path is not None and self.scan_path.suffix.lower() not in SCAN_TYPES:
-            self.show_error(ValueError(self.tr("The scan must be a JPEG or PNG picture.")))
+        if self.scan_path is not None and self.scan_path.suffix.lower() not in SCAN_SUFFIXES:
+            self.show_error(ValueError(self.tr("The scan must be a JPEG, PNG or PDF file.")))
             return
         cert = Certificate(
             number=self.number_edit.text().strip(),
@@ -213,10 +264,6 @@ class RenewalForm(QtWidgets.QGroupBox):
         self.number_edit.clear()
         self.scan_path = None
         self.scan_button.setText(self.tr("Scanned copy…"))
-
-
-def _read_scan(path: Path) -> Scan:
-    return Scan(path.read_bytes(), SCAN_TYPES[path.suffix.lower()])
 
 
 def _day(edit: QtWidgets.QDateEdit) -> date:

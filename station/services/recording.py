@@ -18,6 +18,7 @@ from station.domain.records import (
 )
 from station.domain.vehicle import Vehicle
 from station.storage.evidence import (
+    COUNTER_AT_COMMIT,
     Committed,
     TraceData,
     WeighingEvidence,
@@ -115,6 +116,8 @@ class Observed:
     pictures: tuple[PictureRef, ...] = ()
     flags: tuple[str, ...] = ()
     first_check_no: str | None = None  # set for a re-weighing (checkType 2)
+    # A raw-count scale's weight carries the counter of the coefficients that converted it.
+    calibration_counter: int | str | None = COUNTER_AT_COMMIT
 
 
 def stage_observed(
@@ -137,5 +140,7 @@ def stage_observed(
         flags=observed.flags,
         first_check_no=observed.first_check_no,
     )
-    evidence = WeighingEvidence(record, observed.vehicle, observed.trace, observed.files)
+    evidence = WeighingEvidence(
+        record, observed.vehicle, observed.trace, observed.files, observed.calibration_counter
+    )
     return stage_weighing(session, site_code, evidence)

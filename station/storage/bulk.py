@@ -130,7 +130,7 @@ WEIGHING_GIVEN = (  # after id and record_seq
     "plate_num", "plate_color", "plate_source", "configuration", "axle_cnt", "axle_type",
     "vehicle_class", "sum_weight", "limit_weight", "over_weight", "over_rate", "is_over",
     "adjustments_json", "weigh_mode", "speed", "scale_id", "cert_no", "cert_valid_until",
-    "operator_id", "flags_json", "length_mm", "width_mm", "height_mm",
+    "operator_id", "flags_json", "length_mm", "width_mm", "height_mm", "calibration_counter",
 )  # fmt: skip
 AXLE_GIVEN = ("no", "weight", "group_code", "spacing", "tyres", "drive", "air_suspension")
 TRACE_GIVEN = ("encoding", "sample_rate_hz", "sample_count", "data", "sha256")
@@ -408,6 +408,8 @@ def weighing_row(record: CheckRecord, vehicle: Vehicle) -> dict[str, Any]:
         "length_mm": dims.length_mm if dims else None,
         "width_mm": dims.width_mm if dims else None,
         "height_mm": dims.height_mm if dims else None,
+        # Synthetic scales have no calibration events, as a lane would find (counter None).
+        "calibration_counter": None,
     }
 
 

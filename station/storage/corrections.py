@@ -34,6 +34,7 @@ from station.domain.records import (
 from station.domain.vehicle import Axle, Configuration, Dimensions, Tyres, Vehicle
 from station.lanes.plates import typed_plate
 from station.storage import cases
+from station.storage.calibration import calibration_counter
 from station.storage.chainstore import record_audit
 from station.storage.database import Database
 from station.storage.evidence import (
@@ -188,7 +189,11 @@ def _corrected_evidence(
     # Numbered on the weighing's day, so the ticket number and its check time agree.
     check_no = new_check_no(session, site_code, w.check_time)
     record = _copy_record(w, axles, refs, check_no, plate)
-    return WeighingEvidence(record, _vehicle(w, axles), trace, files)
+    # The corrected record was weighed under the original's counter, not today's.
+    counter = w.calibration_counter
+    if counter is None:
+        counter = calibration_counter(session, w.scale_id, w.check_time)
+    return WeighingEvidence(record, _vehicle(w, axles), trace, files, counter)
 
 
 # ---- the correction -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from station.domain.records import (
     void_record_body,
 )
 from station.domain.vehicle import Vehicle
+from station.storage.calibration import calibration_counter
 from station.storage.chainstore import append_record, next_number, record_audit
 from station.storage.database import Database
 from station.storage.files import StoredFile
@@ -37,6 +38,9 @@ from station.storage.models import (
 from station.timeutil import beijing_now
 
 TRACE_ENCODING = "zlib-int32le"
+COUNTER_AT_COMMIT = "at-commit"
+"""WeighingEvidence.calibration_counter: take the scale's counter inside the committing
+transaction, so a coefficient change in the same second cannot be attributed wrongly."""
 
 # The transaction type callers outside storage pass along without importing SQLAlchemy.
 WriteSession = Session
@@ -56,6 +60,9 @@ class WeighingEvidence:
     vehicle: Vehicle
     trace: TraceData | None = None
     files: tuple[StoredFile, ...] = ()
+    # The calibration event counter printed on the ticket: a value (a raw-count scale's
+    # conversion, a corrected weighing's original), None (no event yet) or COUNTER_AT_COMMIT.
+    calibration_counter: int | str | None = COUNTER_AT_COMMIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,10 @@ def local_evidence_digest(
         "traceSha256": trace_sha256,
         "pictures": sorted([sha, file_type, size, mime] for sha, file_type, size, mime in pictures),
     }
+    # Weighings from before schema 0007 have no stored counter; their digest stays as it was.
+    counter = getattr(weighing, "calibration_counter", None)
+    if counter is not None:
+        local["calibrationCounter"] = counter
     return hashlib.sha256(canonical_json(local)).hexdigest()
 
 
@@ -116,7 +127,13 @@ def new_check_no(session: Session, site_code: str, moment: datetime) -> str:
     return f"{site_code}{day}{serial:05d}"
 
 
-def _weighing_row(evidence: WeighingEvidence, seq: int) -> Weighing:
+def _counter(session: Session, evidence: WeighingEvidence) -> int | None:
+    if evidence.calibration_counter != COUNTER_AT_COMMIT:
+        return evidence.calibration_counter  # type: ignore[return-value]
+    return calibration_counter(session, evidence.record.scale_id)
+
+
+def _weighing_row(evidence: WeighingEvidence, seq: int, counter: int | None) -> Weighing:
     rec = evidence.record
     verdict = rec.verdict
     dims = evidence.vehicle.dimensions
@@ -151,6 +168,7 @@ def _weighing_row(evidence: WeighingEvidence, seq: int) -> Weighing:
         length_mm=dims.length_mm if dims else None,
         width_mm=dims.width_mm if dims else None,
         height_mm=dims.height_mm if dims else None,
+        calibration_counter=counter,
     )
 
 
@@ -218,7 +236,7 @@ def stage_weighing(session: Session, site_code: str, evidence: WeighingEvidence)
     """Stage the record, its chain entry, the weighing, axles, trace, pictures and audit event."""
     body = check_record_body(evidence.record, site_code)
     record = append_record(session, body)
-    weighing = _weighing_row(evidence, record.seq)
+    weighing = _weighing_row(evidence, record.seq, _counter(session, evidence))
     session.add(weighing)
     session.flush()
     axles = _axle_rows(evidence, weighing.id)

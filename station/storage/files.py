@@ -8,7 +8,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "video/mp4": ".mp4"}
+# PDF is for scanned certificates, which scanners often produce as PDF.
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "video/mp4": ".mp4",
+    "application/pdf": ".pdf",
+}
 
 
 class PictureStoreError(RuntimeError):

@@ -267,6 +267,20 @@ class Weighing(AppendOnly, Base):
     length_mm: Mapped[int | None] = mapped_column(Integer)
     width_mm: Mapped[int | None] = mapped_column(Integer)
     height_mm: Mapped[int | None] = mapped_column(Integer)
+    # The scale's calibration event counter when weighed (schema 0007; older rows: NULL).
+    calibration_counter: Mapped[int | None] = mapped_column(Integer)
+
+
+class QueuedWeighing(AppendOnly, Base):
+    """A weighing a workstation queued on its own disk while the database server was
+    unreachable, committed when it returned (schema 0007). APPEND-ONLY."""
+
+    __tablename__ = "queued_weighing"
+    spool_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    check_no: Mapped[str] = mapped_column(String(32), unique=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    committed_at: Mapped[datetime] = mapped_column(DateTime)
+    workstation: Mapped[str] = mapped_column(String(64))
 
 
 class WeighingAxle(AppendOnly, Base):
@@ -501,6 +515,60 @@ class CalibrationPoint(AppendOnly, Base):
     indication_kg: Mapped[int] = mapped_column(Integer)
     error_g: Mapped[int] = mapped_column(Integer)
     mpe_g: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+
+
+class DynamicRun(AppendOnly, Base):
+    """One reference-vehicle check of a dynamic axle scale (动态轴重秤 JJG 907 / OIML R 134),
+    as station.readmodel_calibration.DynamicRecord holds it. APPEND-ONLY (schema 0008).
+
+    The static reference (axle loads, groups as axle numbers) and the passes (speed and
+    axle loads) are canonical JSON of integers; the judged items are in dynamic_run_item.
+    `counter` is the scale's calibration event counter, the same at start and at saving.
+    """
+
+    __tablename__ = "dynamic_run"
+    __table_args__ = (Index("ix_dynamic_run_scale_time", "scale_id", "finished_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scale_id: Mapped[str] = mapped_column(ForeignKey("scale.id"))
+    site_code: Mapped[str] = mapped_column(String(12))
+    station_name: Mapped[str] = mapped_column(String(100))
+    scale_model: Mapped[str] = mapped_column(String(100))
+    d_kg: Mapped[int] = mapped_column(Integer)
+    vehicle_class: Mapped[str] = mapped_column(String(4))
+    axle_class: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str] = mapped_column(String(16))
+    verification: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    technician: Mapped[str] = mapped_column(String(64))
+    reference_vehicle: Mapped[str] = mapped_column(String(64))
+    static_axles_json: Mapped[str] = mapped_column(Text)
+    static_gross_kg: Mapped[int] = mapped_column(Integer)
+    groups_json: Mapped[str] = mapped_column(Text)
+    two_axle_rigid: Mapped[bool] = mapped_column(Boolean)
+    passes_json: Mapped[str] = mapped_column(Text)
+    counter: Mapped[int] = mapped_column(Integer)
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    result_passed: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+
+
+class DynamicRunItem(AppendOnly, Base):
+    """One judged value of a pass (gross, single axle or axle group). APPEND-ONLY."""
+
+    __tablename__ = "dynamic_run_item"
+    run_id: Mapped[int] = mapped_column(ForeignKey("dynamic_run.id"), primary_key=True)
+    no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pass_no: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(32))
+    speed_kmh: Mapped[int] = mapped_column(Integer)
+    reading_kg: Mapped[int] = mapped_column(Integer)
+    reference_g: Mapped[int] = mapped_column(Integer)
+    deviation_g: Mapped[int] = mapped_column(Integer)
+    limit_g: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
 
 

@@ -35,12 +35,30 @@ class Certificate:
     scan_sha256: str | None = None  # the scanned certificate in the picture store
 
 
+SCAN_KINDS = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """A scanned certificate to keep: JPEG or PNG bytes (what the picture store accepts)."""
+    """A scanned certificate to keep: JPEG, PNG or PDF bytes."""
 
     data: bytes
     mime: str
+
+
+def scan_from_bytes(data: bytes) -> Scan:
+    """A Scan of `data`, its type told by its content (a renamed file is not trusted).
+
+    ValueError when the content is none of JPEG, PNG or PDF.
+    """
+    for magic, mime in SCAN_KINDS:
+        if data.startswith(magic):
+            return Scan(data, mime)
+    raise _fail("scan", "the file is not a JPEG, PNG or PDF (scan the certificate as one)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +152,8 @@ def record_certificate(
     _check_certificate(cert)
     if scan is not None and store is None:
         raise _fail("scan", "a picture store is needed to keep the scan")
+    if scan is not None and scan_from_bytes(scan.data).mime != scan.mime:
+        raise _fail("scan", f"the content is not {scan.mime}")
     stored = store.put(scan.data, scan.mime) if scan is not None and store is not None else None
     moment = moment or beijing_now()
     with database.transaction() as session:

@@ -338,7 +338,11 @@ def _check_weighing(
         and event.evidence_sha256
         and event.evidence_sha256 != _evidence_digest(w, chunk)
     ):
-        report.fault(seq, "its local evidence (axles, adjustments, trace or pictures) was changed")
+        report.fault(
+            seq,
+            "its local evidence (axles, adjustments, trace, pictures or calibration counter) "
+            "was changed",
+        )
     report.weighings += 1
 
 

@@ -422,9 +422,16 @@ def _detail(
         voided=w.record_seq in voids,
         void_reason=voids.get(w.record_seq, ""),
         case=_case_of(session, w, deadline_hours),
-        calibration_counter=calibration_counter(session, w.scale_id, w.check_time),
+        calibration_counter=_counter_of(session, w),
         prints=_print_counts(session, w.check_no),
     )
+
+
+def _counter_of(session: Session, w: Weighing) -> int | None:
+    if w.calibration_counter is not None:
+        return w.calibration_counter
+    # Weighed before schema 0007, or before the scale's first calibration event.
+    return calibration_counter(session, w.scale_id, w.check_time)
 
 
 def weighing_detail(

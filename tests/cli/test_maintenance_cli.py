@@ -124,6 +124,26 @@ def test_a_certificate_with_its_scan_is_recorded_and_listed(tmp_path: Path, made
     ]
 
 
+def test_a_pdf_scan_is_kept_as_pdf(tmp_path: Path, made: Made) -> None:
+    from reportlab.pdfgen.canvas import Canvas
+
+    scan = tmp_path / "certificate.pdf"
+    page = Canvas(str(scan))
+    page.drawString(72, 720, "Verification certificate JD-2026-017")
+    page.save()
+    data = scan.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+
+    ok(add_cert(tmp_path, made, "--scan", str(scan), "--actor", "tech1"))
+
+    stored = made.data / "pictures" / sha[:2] / sha[2:4] / f"{sha}.pdf"
+    assert stored.read_bytes() == data
+    verified(made)
+    stored.write_bytes(data + b"% appended after the scan was recorded\n")
+    check = run(tmp_path, made, "verify")
+    assert check.returncode == 1 and f"{sha}.pdf" in check.stdout + check.stderr
+
+
 @pytest.mark.parametrize(
     ("today", "status", "reminder"),
     [
@@ -170,14 +190,14 @@ def test_the_list_of_one_scale_shows_its_history(tmp_path: Path, made: Made) -> 
         (("--valid-until", "2026-01-01"), "cert add: --valid-until: 2026-01-01 is before"),
         (("--scale", "nope"), "cert add: --scale: unknown scale 'nope'"),
         (("--number", " "), "cert add: --number: the certificate number is 1 to 64 characters"),
-        (("--scan", "NOT_AN_IMAGE"), "cert add: --scan: "),
+        (("--scan", "NOT_AN_IMAGE"), "cert add: --scan: "),  # then: not a JPEG, PNG or PDF
         (("--scan", "MISSING"), "cert add: --scan: cannot read"),
     ],
 )
 def test_bad_certificate_input_exits_2_naming_the_option(
     tmp_path: Path, made: Made, args: tuple[str, ...], message: str
 ) -> None:
-    (tmp_path / "NOT_AN_IMAGE").write_bytes(b"%PDF-1.4 a scanned pdf")
+    (tmp_path / "NOT_AN_IMAGE").write_bytes(b"GIF89a a scan saved as GIF")
     named = {"NOT_AN_IMAGE": str(tmp_path / "NOT_AN_IMAGE"), "MISSING": str(tmp_path / "gone")}
     option, value = args[0].removeprefix("--").replace("-", "_"), named.get(args[1], args[1])
 

@@ -343,10 +343,9 @@ def test_a_bad_certificate_or_scan_records_nothing(station: Station) -> None:
         record_certificate(database, "t", SCALE, replace(cert, issued_on=date(2027, 2, 1)))
     with pytest.raises(ValueError, match=r"^number:"):
         record_certificate(database, "t", SCALE, replace(cert, number=" "))
-    with pytest.raises(RuntimeError, match="unsupported picture type"):
-        record_certificate(
-            database, "t", SCALE, cert, scan=Scan(b"%PDF-", "application/pdf"), store=station.store
-        )
+    for scan in (Scan(b"GIF89a", "image/gif"), Scan(b"%PDF-1.7", "image/png")):
+        with pytest.raises(ValueError, match=r"^scan:"):
+            record_certificate(database, "t", SCALE, cert, scan=scan, store=station.store)
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(ScaleCertificate)) == 0
         assert session.scalar(select(func.count()).select_from(Picture)) == 0
@@ -411,3 +410,34 @@ def test_a_weighing_after_a_coefficient_change_shows_counter_1(
     text_before = pdf_text(render_ticket(detail_of(station, before.check_no)), tmp_path / "b.pdf")
     assert re.search(r"标定计数\s+—", text_before)
     verified(station)
+
+
+def test_a_change_in_the_weighings_own_second_does_not_show_on_it(station: Station) -> None:
+    database = registered(station)
+    cal.open_seal(database, SCALE, "tech1", "repair", minutes(0))
+    change(database, {"span": "0.0123"}, minutes(1))
+    [weighed] = add_weighings(station, 1, start=minutes(2))
+    # The next change carries the very same whole-second time as the weighing.
+    assert change(database, {"span": "0.0124"}, minutes(2)) == 2
+
+    assert detail_of(station, weighed.check_no).calibration_counter == 1
+    assert cal.calibration_counter(database, SCALE, minutes(2)) == 2  # what a lookup would say
+    verified(station)
+
+
+def test_the_stored_counter_is_covered_by_the_evidence_digest(station: Station) -> None:
+    database = registered(station)
+    cal.open_seal(database, SCALE, "tech1", "repair", minutes(0))
+    change(database, {"span": "0.0123"}, minutes(1))
+    [weighed] = add_weighings(station, 1, start=minutes(2))
+    with database.writer.begin() as conn:
+        if database.is_sqlite:
+            conn.execute(text("DROP TRIGGER weighing_no_update"))
+        else:
+            conn.execute(text("ALTER TABLE weighing DISABLE TRIGGER weighing_append_only"))
+        conn.execute(text("UPDATE weighing SET calibration_counter = 7"))
+
+    report = verify_database(database, station.store.root)
+
+    assert not report.ok
+    assert f"seq {weighed.seq}: its local evidence" in " ".join(str(f) for f in report.faults)

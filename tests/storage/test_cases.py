@@ -33,7 +33,6 @@ from station.storage.chainstore import record_body
 from station.storage.checks import add_watch, record_scale_check
 from station.storage.database import Database
 from station.storage.evidence import WeighingEvidence, new_check_no, stage_weighing
-from station.storage.files import PictureStore
 from station.storage.journal import (
     abandon_attempt,
     finish_attempt,
@@ -52,7 +51,7 @@ from station.storage.models import (
 from station.storage.scales import register_scale
 from station.storage.verify import verify_database
 from station.tables import default_limit_book
-from tests.support.factory import CONTEXT, SITE, Station, add_weighings
+from tests.support.factory import CONTEXT, SITE, Station, weighings_at_revision
 
 MOMENT = datetime(2026, 11, 25, 14, 3, 27)
 PLATE = "豫A12345"
@@ -675,9 +674,7 @@ def test_a_database_at_0002_with_weighings_upgrades_and_takes_cases(
 ) -> None:
     database = Database(backend_url, tmp_path / "backups")
     try:
-        database.upgrade("0002")
-        station = Station(database, PictureStore(tmp_path / "pictures"), tmp_path)
-        done = add_weighings(station, 4, seed=6)
+        station, done = weighings_at_revision(database, tmp_path, "0002", 4, seed=6)
         with database.transaction() as session:
             # A case row written by the 0002 schema (none exist in the field; still upgraded).
             session.execute(

@@ -11,10 +11,9 @@ from alembic.runtime.migration import MigrationContext
 
 import station.storage.database as database_module
 from station.storage.database import Database, StorageError, open_database
-from station.storage.files import PictureStore
 from station.storage.models import Base
 from station.storage.verify import verify_database
-from tests.support.factory import Station, add_weighings
+from tests.support.factory import Station, weighings_at_revision
 
 
 def test_an_empty_database_is_created_at_the_head_revision(backend_url: str) -> None:
@@ -50,9 +49,7 @@ def test_opening_again_changes_nothing(tmp_path: Path) -> None:
 def _older_station(tmp_path: Path) -> tuple[str, Station]:
     url = f"sqlite:///{tmp_path / 'station.sqlite3'}"
     database = Database(url, tmp_path / "backups")
-    database.upgrade("0001")
-    station = Station(database, PictureStore(tmp_path / "pictures"), tmp_path)
-    add_weighings(station, 6, seed=4)
+    station, _ = weighings_at_revision(database, tmp_path, "0001", 6, seed=4)
     database.dispose()
     return url, station
 

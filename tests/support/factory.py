@@ -90,3 +90,24 @@ def add_weighings(
                 done.extend(stage_observed(session, SITE, CONTEXT, o, m) for o, m in batch)
             batch = []
     return done
+
+
+def weighings_at_revision(
+    database: Database, folder: Path, revision: str, count: int, seed: int = 1
+) -> tuple[Station, list[Committed]]:
+    """A database at an older schema `revision` holding `count` weighings.
+
+    The weighings are written by today's code at the head revision, then the schema is
+    taken down to `revision`: the ORM of today cannot write into an older schema.
+    """
+    from alembic import command
+
+    database.upgrade()
+    station = Station(database, PictureStore(folder / "pictures"), folder)
+    done = add_weighings(station, count, seed=seed)
+    config = database._alembic_config()
+    with database.writer.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()
+    return station, done

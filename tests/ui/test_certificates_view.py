@@ -67,3 +67,65 @@ def test_a_certificate_without_a_number_is_refused_with_the_reason(qtbot, desk):
     qtbot.waitUntil(lambda: view.form.message.text() != "", timeout=5000)
     assert "number" in view.form.message.text()
     assert len(certificates(desk.ctx.database, "axle")) == 1
+
+
+def _pdf(path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    page = Canvas(str(path))
+    page.drawString(72, 720, "JD-2026-0099")
+    page.save()
+    return path
+
+
+def _select(view: CertificatesView, scale: str) -> None:
+    row = [view.table.item(r, 0).text() for r in range(view.table.rowCount())].index(scale)
+    view.table.selectRow(row)
+
+
+def test_a_pdf_scan_is_recorded_and_opened_again_after_its_hash_is_checked(qtbot, desk, tmp_path):
+    view = _view(qtbot, desk)
+    scan = _pdf(tmp_path / "certificate.pdf")
+    _renew(qtbot, view, "axle", "JD-2026-0099", 200, scan)
+    [latest, *_] = certificates(desk.ctx.database, "axle")
+    assert latest.scan_mime == "application/pdf" and latest.scan_path.endswith(".pdf")
+
+    opened = []
+    view.open_file = opened.append  # the desktop's viewer is outside what runs here
+    _select(view, "platform")  # recorded without a scan
+    assert not view.open_scan_button.isEnabled()
+    _select(view, "axle")
+    assert view.open_scan_button.isEnabled()
+    view.open_scan_button.click()
+    qtbot.waitUntil(lambda: opened != [], timeout=5000)
+    assert opened[0].read_bytes() == scan.read_bytes()
+
+
+def test_an_altered_scan_is_not_opened_and_the_reason_is_shown(qtbot, desk, tmp_path):
+    view = _view(qtbot, desk)
+    scan = _pdf(tmp_path / "certificate.pdf")
+    _renew(qtbot, view, "axle", "JD-2026-0099", 200, scan)
+    [latest, *_] = certificates(desk.ctx.database, "axle")
+    stored = desk.ctx.config.data_dir / "pictures" / latest.scan_path
+    stored.write_bytes(stored.read_bytes() + b"% appended afterwards\n")
+
+    opened = []
+    view.open_file = opened.append
+    _select(view, "axle")
+    with qtbot.waitSignal(view.scan_problem, timeout=5000) as problem:
+        view.open_scan_button.click()
+    assert "altered" in problem.args[0] and opened == []
+    assert "axle" in view.form.message.text()
+
+
+def test_a_file_that_is_no_scan_is_refused_by_its_content(qtbot, desk, tmp_path):
+    view = _view(qtbot, desk)
+    fake = tmp_path / "scan.pdf"
+    fake.write_bytes(b"GIF89a renamed to .pdf")
+    view.form.number_edit.setText("JD-FAKE")
+    view.form.institute_edit.setText("计量所")
+    view.form.set_scan(fake)
+    view.form.submit()
+    qtbot.waitUntil(lambda: view.form.message.text() != "", timeout=5000)
+    assert view.form.message.text() == "The scan must be a JPEG, PNG or PDF file."
+    assert len(certificates(desk.ctx.database, "axle")) == 1
