@@ -7,10 +7,12 @@ calibration history and record of a scale.
     main.py scale-check --scale ID --reference KG --reading KG [--actor LOGIN] [--config F]
     main.py calibration history --scale ID [--config F]
     main.py calibration record SESSION_ID --out FILE.pdf [--copy] [--lang L] [--config F]
+    main.py calibration dynamic RUN_ID --out FILE.pdf [--copy] [--lang L] [--config F]
 
 Exit codes: 0 done, 1 the scale check failed (it is recorded), 2 bad input or
-configuration, with a one-line message naming the option. `calibration record` gets its
-renderer from the composition root (main.py): station never imports reports/.
+configuration, with a one-line message naming the option. `calibration record` (a static
+run) and `calibration dynamic` (a dynamic axle scale's reference-vehicle check) get their
+renderers from the composition root (main.py): station never imports reports/.
 Only argparse and the standard library are imported at module level, so building the
 parser stays fast; the storage is imported inside each command.
 """
@@ -82,7 +84,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--institute", required=True, metavar="TEXT", help="issuing institute")
     add.add_argument("--issued", required=True, metavar="yyyy-MM-dd")
     add.add_argument("--valid-until", required=True, metavar="yyyy-MM-dd", help="last valid day")
-    add.add_argument("--scan", type=Path, default=None, metavar="FILE", help="JPEG or PNG scan")
+    add.add_argument(
+        "--scan", type=Path, default=None, metavar="FILE", help="JPEG, PNG or PDF scan"
+    )
     _add_actor_option(add)
     _add_config_option(add)
     listing = cert_commands.add_parser("list", help="current certificates, days left, reminders")
@@ -108,6 +112,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     record.add_argument("--copy", action="store_true", help="mark it a re-print 副本")
     record.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="record language")
     _add_config_option(record)
+    dynamic = cal_commands.add_parser(
+        "dynamic", help="save a dynamic axle scale's reference-vehicle check as PDF"
+    )
+    dynamic.add_argument("run_id", metavar="RUN_ID", help="the run id the history lists")
+    dynamic.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    dynamic.add_argument("--copy", action="store_true", help="mark it a re-print 副本")
+    dynamic.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="record language")
+    _add_config_option(dynamic)
 
 
 # ---- shared ------------------------------------------------------------------------------
@@ -177,20 +189,21 @@ CERT_OPTIONS = {
     "scan": "--scan",
     "scale_id": "--scale",
 }
-SCAN_TYPES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
 
 def _read_scan(path: Path) -> Any:
-    from station.storage.scales import Scan
+    from station.storage.scales import scan_from_bytes
 
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise _BadInput(f"--scan: cannot read {path}: {exc.strerror}") from None
-    for magic, mime in SCAN_TYPES:
-        if data.startswith(magic):
-            return Scan(data, mime)
-    raise _BadInput(f"--scan: {path} is not a JPEG or PNG image (scan the certificate as one)")
+    try:
+        return scan_from_bytes(data)
+    except ValueError:
+        raise _BadInput(
+            f"--scan: {path} is not a JPEG, PNG or PDF file (scan the certificate as one)"
+        ) from None
 
 
 def run_cert(args: argparse.Namespace) -> int:
@@ -346,9 +359,19 @@ def _check_option(message: str) -> str:
 # ---- calibration -------------------------------------------------------------------------
 
 
-def run_calibration(args: argparse.Namespace, *, render: RenderCalibration | None = None) -> int:
+def run_calibration(
+    args: argparse.Namespace,
+    *,
+    render: RenderCalibration | None = None,
+    render_dynamic: RenderCalibration | None = None,
+) -> int:
     if args.calibration_command == "history":
         return _run("calibration history", {"scale_id": "--scale"}, lambda: _history(args))
+    if args.calibration_command == "dynamic":
+        if render_dynamic is None:
+            return _fail("calibration dynamic: no renderer given (run it through main.py)")
+        options = {"run_id": "RUN_ID"}
+        return _run("calibration dynamic", options, lambda: _dynamic(args, render_dynamic))
     if render is None:
         return _fail("calibration record: no renderer given (run it through main.py)")
     options = {"session_id": "SESSION_ID"}
@@ -369,12 +392,14 @@ def _history(args: argparse.Namespace) -> int:
         history,
         seal_is_open,
     )
+    from station.storage.calibration_dynamic import DYNAMIC_CHECKED, dynamic_runs
 
     config = _config(args)
     database = _open(config)
     try:
         _scale_exists(database, args.scale)
         entries = history(database, args.scale)
+        runs = {run.id: run for run in dynamic_runs(database, args.scale)}
         counter = calibration_counter(database, args.scale)
         seal = "OPEN" if seal_is_open(database, args.scale) else "closed"
         coefficients = current_coefficients(database, args.scale)
@@ -395,11 +420,51 @@ def _history(args: argparse.Namespace) -> int:
                 f"  session {s.id} {s.verification} {verdict} "
                 f"counter {s.counter_before}->{s.counter_after} technician {s.technician}"
             )
+        if e.kind == DYNAMIC_CHECKED:
+            line += _dynamic_text(runs.get(e.after.get("dynamicRunId", -1)))
         if e.reason:
             line += f"  reason: {e.reason}"
         print(line)
     if not entries:
         print("no calibration events recorded")
+    return EXIT_OK
+
+
+def _dynamic_text(run: Any) -> str:
+    """A dynamic check in the history: `main.py calibration dynamic RUN_ID` prints it."""
+    if run is None:
+        return ""
+    verdict = "PASSED" if run.result_passed else "FAILED"
+    return (
+        f"  dynamic run {run.id} {run.verification} {verdict} classes "
+        f"{run.vehicle_class}/{run.axle_class} passes {run.passes} failed items "
+        f"{run.failed_items}/{run.items} technician {run.technician}"
+    )
+
+
+def _write_pdf(out: Path, pdf: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_bytes(pdf)
+    temporary.replace(out)
+    print(out)
+
+
+def _dynamic(args: argparse.Namespace, render: RenderCalibration) -> int:
+    from station.storage.calibration_dynamic import load_dynamic_run
+
+    try:
+        run_id = int(args.run_id)
+    except ValueError:
+        raise _BadInput(f"RUN_ID: {args.run_id!r} is not a run number") from None
+    config = _config(args)
+    database = _open(config)
+    try:
+        record = load_dynamic_run(database, run_id)
+    finally:
+        database.dispose()
+    pdf = render(record, copy=args.copy, language=args.lang or config.station.language)
+    _write_pdf(args.out, pdf)
     return EXIT_OK
 
 
@@ -417,11 +482,7 @@ def _record(args: argparse.Namespace, render: RenderCalibration) -> int:
     finally:
         database.dispose()
     pdf = render(record, copy=args.copy, language=args.lang or config.station.language)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_name(f".{args.out.name}.tmp")
-    temporary.write_bytes(pdf)
-    temporary.replace(args.out)
-    print(args.out)
+    _write_pdf(args.out, pdf)
     return EXIT_OK
 
 

@@ -6,7 +6,12 @@ from the running lane (the next vehicle the axle scale reports). Every pass's gr
 judged against the vehicle-mass MPE of the chosen class (`vehicle_mpe_g`), every single axle
 and axle group against the axle-load MPD of the chosen class (`axle_mpd_g`), from the
 corrected mean of the passes or from the static loads. The percentages are [unverified]
-(docs/metrology.md); the wizard only shows the result, the store keeps static runs only.
+(docs/metrology.md).
+
+What is evaluated is kept with its inputs (`DynamicCheck`); changing any input afterwards
+drops the verdicts until Evaluate is pressed again, so the record the wizard's last step
+saves (`station.storage.calibration_dynamic`) and prints (`reports.calibration_dynamic`) is
+exactly what was judged on screen.
 """
 
 from __future__ import annotations
@@ -17,16 +22,14 @@ from PySide6 import QtCore, QtWidgets
 
 from station.domain.metrology import MetrologyInputError
 from station.domain.readings import WimVehicle
-from ui.calibration_model import (
+from station.readmodel_calibration import (
     AXLE_CLASSES,
     CORRECTED_MEAN,
     STATIC_REFERENCE,
     VEHICLE_CLASSES,
     DynamicItem,
-    ReferenceVehicle,
-    evaluate_dynamic,
-    parse_groups,
 )
+from ui.calibration_model import DynamicCheck, ReferenceVehicle, check_dynamic, parse_groups
 from ui.calibration_points import (
     FAIL_COLOUR,
     PASS_COLOUR,
@@ -39,6 +42,8 @@ from ui.calibration_steps import Step
 from ui.tasks import Tasks
 
 MAX_AXLES = 10
+MAX_GROSS_KG = 1_000_000  # what the store accepts
+MAX_VEHICLE_TEXT = 64
 
 
 def _int(item: QtWidgets.QTableWidgetItem | None) -> int | None:
@@ -61,6 +66,7 @@ class DynamicPage(Step):
         super().__init__()
         self.tasks, self.in_service, self.next_vehicle = tasks, in_service, next_vehicle
         self.items: list[DynamicItem] = []
+        self.check: DynamicCheck | None = None
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(self._build_vehicle(d_kg))
         layout.addWidget(QtWidgets.QLabel(self.tr("Passes")))
@@ -73,6 +79,7 @@ class DynamicPage(Step):
         layout.addWidget(self.message)
         self._build_results(layout)
         self._axles_changed(2)
+        self._watch_inputs()
 
     def _build_vehicle(self, d_kg: int) -> QtWidgets.QFormLayout:
         """Classes, the reference (corrected mean or static), the axles and their loads."""
@@ -96,18 +103,13 @@ class DynamicPage(Step):
         self.axles_spin.valueChanged.connect(self._axles_changed)
         self.groups_edit = QtWidgets.QLineEdit()
         self.groups_edit.setPlaceholderText(self.tr("e.g. 2+3, 4+5+6 (empty: single axles)"))
-        self.static_table = QtWidgets.QTableWidget(1, 2)
-        self.static_table.setVerticalHeaderLabels([self.tr("Static (kg)")])
-        self.static_table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.static_table.setFixedHeight(
-            self.static_table.horizontalHeader().sizeHint().height()
-            + self.static_table.rowHeight(0)
-            + 2 * self.static_table.frameWidth()
-            + 2
-        )
+        self.static_table = self._static_table()
         self.gross_spin = QtWidgets.QSpinBox()
-        self.gross_spin.setRange(0, 10**7)
+        self.gross_spin.setRange(0, MAX_GROSS_KG)
         self.gross_spin.setSuffix(" kg")
+        self.vehicle_edit = QtWidgets.QLineEdit()
+        self.vehicle_edit.setMaxLength(MAX_VEHICLE_TEXT)
+        self.vehicle_edit.setPlaceholderText(self.tr("plate or description"))
         sum_button = QtWidgets.QPushButton(self.tr("= sum of the axles"))
         sum_button.clicked.connect(self._gross_from_axles)
         form = QtWidgets.QFormLayout()
@@ -120,6 +122,7 @@ class DynamicPage(Step):
         classes.addWidget(self.rigid)
         classes.addStretch(1)
         form.addRow(self.tr("Classes"), classes)
+        form.addRow(self.tr("Reference vehicle"), self.vehicle_edit)
         form.addRow(self.tr("Axles compared with"), self.reference)
         axles = QtWidgets.QHBoxLayout()
         axles.addWidget(self.axles_spin)
@@ -133,6 +136,19 @@ class DynamicPage(Step):
         gross.addStretch(1)
         form.addRow(self.tr("Gross (static)"), gross)
         return form
+
+    def _static_table(self) -> QtWidgets.QTableWidget:
+        """One row of axle loads, exactly as high as that row."""
+        table = QtWidgets.QTableWidget(1, 2)
+        table.setVerticalHeaderLabels([self.tr("Static (kg)")])
+        table.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setFixedHeight(
+            table.horizontalHeader().sizeHint().height()
+            + table.rowHeight(0)
+            + 2 * table.frameWidth()
+            + 2
+        )
+        return table
 
     def _build_buttons(self) -> QtWidgets.QHBoxLayout:
         add = QtWidgets.QPushButton(self.tr("Add pass"))
@@ -229,6 +245,28 @@ class DynamicPage(Step):
 
         self.tasks.run(self.next_vehicle, done, failed)
 
+    def _watch_inputs(self) -> None:
+        """Any change of what was evaluated drops the verdicts shown (see the module)."""
+        for table in (self.passes, self.static_table):
+            table.itemChanged.connect(self._inputs_changed)
+            table.model().rowsInserted.connect(self._inputs_changed)
+            table.model().rowsRemoved.connect(self._inputs_changed)
+        for box in (self.vehicle_class, self.axle_class, self.reference):
+            box.currentIndexChanged.connect(self._inputs_changed)
+        for spin in (self.d_spin, self.axles_spin, self.gross_spin):
+            spin.valueChanged.connect(self._inputs_changed)
+        self.rigid.toggled.connect(self._inputs_changed)
+        self.groups_edit.textChanged.connect(self._inputs_changed)
+        self.vehicle_edit.textChanged.connect(self._inputs_changed)
+
+    def _inputs_changed(self, *_args: object) -> None:
+        if self.check is None:
+            return
+        self.check, self.items = None, []
+        self._show()
+        self.message.setStyleSheet("")
+        self.message.setText(self.tr("The inputs changed: evaluate again."))
+
     # ---- evaluation -------------------------------------------------------------------------
 
     def _inputs(self) -> tuple[ReferenceVehicle, list[tuple[int, list[int]]]]:
@@ -258,17 +296,19 @@ class DynamicPage(Step):
     def evaluate(self) -> bool:
         try:
             vehicle, passes = self._inputs()
-            self.items = evaluate_dynamic(
+            self.check = check_dynamic(
                 vehicle, passes, vehicle_class=self.vehicle_class.currentText(),
                 axle_class=self.axle_class.currentText(), d_kg=self.d_spin.value(),
                 in_service=self.in_service, reference=self.reference.currentData(),
+                reference_vehicle=self.vehicle_edit.text(),
             )  # fmt: skip
         except (ValueError, MetrologyInputError) as exc:
-            self.items = []
+            self.check, self.items = None, []
             self.message.setText(str(exc))
             self.message.setStyleSheet(f"color: {FAIL_COLOUR}")
             self._show()
             return False
+        self.items = list(self.check.items)
         self.message.setText("")
         self._show()
         return True
@@ -307,4 +347,7 @@ class DynamicPage(Step):
         self.completeness_changed.emit()
 
     def complete(self) -> bool:
-        return bool(self.items)
+        return self.check is not None
+
+    def passed(self) -> bool:
+        return self.check is not None and self.check.passed

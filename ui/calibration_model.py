@@ -25,7 +25,9 @@ Dynamic axle scales (reference-vehicle procedure, domain.md §5.1 and §5.4): th
 gross mass in each pass against `vehicle_mpe_g` (class 0.2 … 10), and every single axle and
 axle group against `axle_mpd_g` (class A … F), measured from the corrected mean of the
 passes (OIML R 134: the mean axle load × conventional true vehicle mass / mean vehicle
-mass) or, if chosen, from the static reference load of the axle or group.
+mass) or, if chosen, from the static reference load of the axle or group. `check_dynamic`
+keeps the verdicts with what they were computed from (`DynamicCheck`), and
+`build_dynamic_record` makes the `DynamicRecord` the store keeps and the report prints.
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ from typing import Any, Protocol
 
 from station.domain import metrology
 from station.domain.readings import WeightReading, WimVehicle
-from station.readmodel_calibration import CalibrationPoint, CalibrationRecord, TestWeightSet
+from station.readmodel_calibration import (
+    CORRECTED_MEAN,
+    STATIC_REFERENCE,
+    CalibrationPoint,
+    CalibrationRecord,
+    DynamicItem,
+    DynamicPass,
+    DynamicRecord,
+    TestWeightSet,
+)
 
 # The pages of a static run, in the order they are done (as found, then as left).
 STATIC_PAGES = ("zero", "span", "linearity", "eccentric", "repeatability", "discrimination")
@@ -388,24 +399,6 @@ class LiveScale:
 
 # ---- dynamic axle scales (reference vehicles) ---------------------------------------------
 
-VEHICLE_CLASSES = ("0.2", "0.5", "1", "2", "5", "10")
-AXLE_CLASSES = ("A", "B", "C", "D", "E", "F")
-CORRECTED_MEAN, STATIC_REFERENCE = "corrected_mean", "static"
-
-
-@dataclass(frozen=True, slots=True)
-class DynamicItem:
-    """One judged value of one pass: the gross mass, a single axle or an axle group."""
-
-    pass_no: int
-    item: str  # "gross", "axle 3" or "group 2+3"
-    speed_kmh: int
-    reading_kg: int
-    reference_g: int  # what the reading is compared with, in grams
-    deviation_g: int
-    limit_g: int
-    passed: bool
-
 
 @dataclass(frozen=True, slots=True)
 class ReferenceVehicle:
@@ -492,3 +485,85 @@ def evaluate_dynamic(
             items.append(DynamicItem(no, name, speed, value, ref_g, deviation, limit,
                                      abs(deviation) <= limit))  # fmt: skip
     return items
+
+
+def dynamic_passed(items: Sequence[DynamicItem]) -> bool:
+    return bool(items) and all(item.passed for item in items)
+
+
+@dataclass(frozen=True, slots=True)
+class DynamicCheck:
+    """What the dynamic page evaluated, frozen together with its verdicts: what is saved is
+    exactly what was judged, even if the tables are edited afterwards."""
+
+    vehicle: ReferenceVehicle
+    passes: tuple[DynamicPass, ...]
+    vehicle_class: str
+    axle_class: str
+    d_kg: int
+    reference: str
+    reference_vehicle: str
+    items: tuple[DynamicItem, ...]
+
+    @property
+    def passed(self) -> bool:
+        return dynamic_passed(self.items)
+
+
+def check_dynamic(
+    vehicle: ReferenceVehicle,
+    passes: Sequence[tuple[int, Sequence[int]]],
+    *,
+    vehicle_class: str,
+    axle_class: str,
+    d_kg: int,
+    in_service: bool,
+    reference: str = CORRECTED_MEAN,
+    reference_vehicle: str = "",
+) -> DynamicCheck:
+    """`evaluate_dynamic`, kept with its inputs."""
+    items = evaluate_dynamic(
+        vehicle, passes, vehicle_class=vehicle_class, axle_class=axle_class, d_kg=d_kg,
+        in_service=in_service, reference=reference,
+    )  # fmt: skip
+    frozen = tuple(DynamicPass(speed, tuple(axles)) for speed, axles in passes)
+    return DynamicCheck(vehicle, frozen, vehicle_class, axle_class, d_kg, reference,
+                        reference_vehicle.strip(), tuple(items))  # fmt: skip
+
+
+def build_dynamic_record(
+    header: RunHeader,
+    check: DynamicCheck,
+    *,
+    finished_at: datetime,
+    counter: int,
+    certificate_no: str | None,
+    notes: str,
+) -> DynamicRecord:
+    """The reference-vehicle check as stored and printed."""
+    vehicle = check.vehicle
+    return DynamicRecord(
+        site_code=header.site_code,
+        station_name=header.station_name,
+        scale_id=header.scale_id,
+        scale_model=header.scale_model,
+        d_kg=check.d_kg,
+        vehicle_class=check.vehicle_class,
+        axle_class=check.axle_class,
+        reference=check.reference,
+        verification=header.verification,
+        started_at=header.started_at,
+        finished_at=finished_at,
+        technician=header.technician,
+        reference_vehicle=check.reference_vehicle,
+        static_axles_kg=tuple(vehicle.axles_kg),
+        static_gross_kg=vehicle.gross_kg,
+        groups=tuple(tuple(group) for group in vehicle.groups),
+        two_axle_rigid=vehicle.two_axle_rigid,
+        passes=check.passes,
+        items=check.items,
+        counter=counter,
+        certificate_no=certificate_no or None,
+        result_passed=check.passed,
+        notes=notes,
+    )

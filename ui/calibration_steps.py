@@ -1,5 +1,6 @@
 """The calibration wizard's pages other than the tests: scale, preparation, weights,
-results, adjustment (seal and coefficients) and the end (close the seal, save, PDF).
+results, adjustment (seal and coefficients) and the end (close the seal, save, PDF), for a
+static run (`FinishPage`) and for a dynamic check (`DynamicFinishPage`).
 
 Every database call and every render runs through `ctx.tasks`; the pages only show what
 comes back. A page says whether the wizard may go on with `complete()` and tells it when
@@ -18,8 +19,13 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from station.domain.metrology import MetrologyInputError
-from station.readmodel_calibration import CalibrationPoint, CalibrationRecord, TestWeightSet
-from station.storage import calibration
+from station.readmodel_calibration import (
+    CalibrationPoint,
+    CalibrationRecord,
+    DynamicRecord,
+    TestWeightSet,
+)
+from station.storage import calibration, calibration_dynamic
 from station.storage.scales import ScaleInfo, certificate_statuses, current_certificate, scale_info
 from station.timeutil import beijing_now, beijing_today
 from ui.calibration_model import ScaleMetrology, phase_passed, weight_set_expired
@@ -629,14 +635,23 @@ class AdjustPage(Step):
 # ---- the end: seal closed, record saved, PDF ---------------------------------------------
 
 
-def render_pdf(record: CalibrationRecord, path: Path, *, copy: bool, language: str) -> Path:
-    """On a worker: render the record (reports/) and write it atomically."""
+AnyRecord = CalibrationRecord | DynamicRecord
+
+
+def render_pdf(record: AnyRecord, path: Path, *, copy: bool, language: str) -> Path:
+    """On a worker: render the record (reports/), a static run's or a dynamic check's, and
+    write it atomically."""
     from ui.printing import _RENDERING  # noqa: PLC0415  one document render at a time
 
     with _RENDERING:
-        from reports.calibration import render_calibration_record  # noqa: PLC0415
+        if isinstance(record, DynamicRecord):
+            from reports.calibration_dynamic import render_dynamic_record  # noqa: PLC0415
 
-        pdf = render_calibration_record(record, copy=copy, language=language)
+            pdf = render_dynamic_record(record, copy=copy, language=language)
+        else:
+            from reports.calibration import render_calibration_record  # noqa: PLC0415
+
+            pdf = render_calibration_record(record, copy=copy, language=language)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(pdf)
@@ -653,14 +668,14 @@ class FinishPage(Step):
         self,
         ctx: AppContext,
         scale_id: str,
-        build: Callable[[str, str], Callable[[int], CalibrationRecord]],
+        build: Callable[[str, str], Callable[[int], Any]],
         verdict: Callable[[], bool],
     ) -> None:
         super().__init__()
         self.ctx, self.scale_id, self._build, self._verdict = ctx, scale_id, build, verdict
         self.seal_open: bool | None = None
-        self.session_id: int | None = None
-        self.record: CalibrationRecord | None = None
+        self.session_id: int | None = None  # the stored record's id
+        self.record: Any = None
         self.pdf_path: Path | None = None
         self.seal_label = QtWidgets.QLabel()
         self.close_button = QtWidgets.QPushButton(self.tr("Close seal"))
@@ -749,19 +764,26 @@ class FinishPage(Step):
         certificate, notes = self.certificate_edit.text().strip(), self.notes_edit.toPlainText()
         # The readings are gathered here, on the GUI thread; the worker adds the counter.
         make, scale_id = self._build(certificate, notes), self.scale_id
+        store = self._storer(database, login)
         self.save_button.setEnabled(False)
 
-        def work() -> tuple[int, CalibrationRecord]:
+        def work() -> tuple[int, Any]:
             counter = calibration.calibration_counter(database, scale_id) or 0
             record = make(counter)
-            return calibration.save_session(database, record, actor=login), record
+            return store(record), record
 
         self.ctx.tasks.run(work, self._saved, self._failed)
 
-    def _saved(self, result: tuple[int, CalibrationRecord]) -> None:
+    def _storer(self, database: Any, login: str) -> Callable[[Any], int]:
+        """On the GUI thread: what stores the record on the worker (the store decides)."""
+        return lambda record: calibration.save_session(database, record, actor=login)
+
+    def saved_text(self, record_id: int) -> str:
+        return self.tr("Record saved as calibration session {n}.").format(n=record_id)
+
+    def _saved(self, result: tuple[int, Any]) -> None:
         self.session_id, self.record = result
-        _say(self.message, self.tr("Record saved as calibration session {n}.").format(
-            n=self.session_id))  # fmt: skip
+        _say(self.message, self.saved_text(self.session_id))
         self.pdf_button.setEnabled(True)
         self.save_button.setEnabled(False)
         self.close_button.setEnabled(False)
@@ -812,6 +834,29 @@ class FinishPage(Step):
             PrintPreview(self.ctx.tasks, self).show(self.pdf_path)
 
 
+class DynamicFinishPage(FinishPage):
+    """The end of a dynamic axle scale's reference-vehicle check: as for a static run (the
+    seal closed, the record saved on a worker, then its PDF), stored as a dynamic run by
+    `save_dynamic_run`, which records only a technician's check."""
+
+    def _storer(self, database: Any, login: str) -> Callable[[Any], int]:
+        user = self.ctx.session.user
+        role = user.role if user is not None else ""
+        return lambda record: calibration_dynamic.save_dynamic_run(
+            database, record, actor=login, actor_role=role
+        )
+
+    def saved_text(self, record_id: int) -> str:
+        return self.tr("Record saved as dynamic run {n}.").format(n=record_id)
+
+    @property
+    def run_id(self) -> int | None:
+        return self.session_id
+
+    def default_pdf_path(self) -> Path:
+        return self.ctx.documents_dir / f"dynamic-{self.scale_id}-{self.session_id}.pdf"
+
+
 def collect(pages: Sequence[Any]) -> list[CalibrationPoint]:
     return [point for page in pages for point in page.points()]
 
@@ -820,6 +865,7 @@ __all__ = [
     "DYNAMIC",
     "STATIC",
     "AdjustPage",
+    "DynamicFinishPage",
     "FinishPage",
     "PreparationPage",
     "ResultsPage",

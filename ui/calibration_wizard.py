@@ -7,15 +7,17 @@ A stepped dialog (domain.md §5.3 and §5.4, docs/metrology.md):
       → [adjustment: open the seal, change the coefficients → as left: the same tests → results]
       → close the seal, save the record, PDF
 
-or, for a dynamic axle scale, scale → preparation → the reference-vehicle check. The
-steps are listed on the left; the technician goes back and forth with Back and Next, and
+or, for a dynamic axle scale, scale → preparation → the reference-vehicle check → record
+and PDF (the seal closed, the check saved as a dynamic run, its PDF). The steps are listed
+on the left; the technician goes back and forth with Back and Next, and
 Next waits until the page is complete.
 
 The GUI thread never waits on the scale, the database or a PDF (docs/desktop.md): readings
 come from a `ReadingSource` (the running lane's indicator by default, `LiveScale`) on a
 worker, and every store call goes through `ctx.tasks`. The store is the authority on what
 is allowed: `change_coefficients` refuses a closed seal or another role, `save_session`
-refuses an open seal, and the wizard shows their refusals.
+refuses an open seal, `save_dynamic_run` an open seal or another role, and the wizard shows
+their refusals.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from PySide6 import QtCore, QtWidgets
 
 from station.config import StationConfig
 from station.domain.readings import WimVehicle
-from station.readmodel_calibration import CalibrationRecord
+from station.readmodel_calibration import CalibrationRecord, DynamicRecord
 from station.security import Role
 from station.storage import calibration
 from station.timeutil import beijing_now
@@ -41,6 +43,7 @@ from ui.calibration_model import (
     ReadingSource,
     RunHeader,
     ScaleMetrology,
+    build_dynamic_record,
     build_record,
     live_feed,
     phase_passed,
@@ -49,6 +52,7 @@ from ui.calibration_points import Reader, TestPage, page_title
 from ui.calibration_steps import (
     DYNAMIC,
     AdjustPage,
+    DynamicFinishPage,
     FinishPage,
     PreparationPage,
     ResultsPage,
@@ -217,6 +221,9 @@ class CalibrationWizard(QtWidgets.QDialog):
         if key == "dynamic":
             return DynamicPage(self.ctx.tasks, run.header.e_kg, in_service,
                                self.vehicles(run.header.scale_id))  # fmt: skip
+        if key == "dynamic_finish":
+            return DynamicFinishPage(self.ctx, run.header.scale_id, self._dynamic_record_maker,
+                                     self.dynamic_passed)  # fmt: skip
         raise KeyError(key)
 
     def test_pages(self, phase: str) -> list[TestPage]:
@@ -225,7 +232,7 @@ class CalibrationWizard(QtWidgets.QDialog):
     def sequence(self) -> list[str]:
         keys = ["scale", "prep"]
         if self.scale_page.mode == DYNAMIC:
-            return [*keys, "dynamic"]
+            return [*keys, "dynamic", "dynamic_finish"]
         keys += ["weights", *(f"found:{p}" for p in STATIC_PAGES), "found:results"]
         if self._adjusted():
             keys += ["adjust", *(f"left:{p}" for p in STATIC_PAGES), "left:results"]
@@ -240,6 +247,7 @@ class CalibrationWizard(QtWidgets.QDialog):
             "adjust": self.tr("Adjustment"),
             "finish": self.tr("Seal, record and PDF"),
             "dynamic": self.tr("Reference vehicle"),
+            "dynamic_finish": self.tr("Seal, record and PDF"),
         }
         if not name:
             return titles[key]
@@ -271,8 +279,11 @@ class CalibrationWizard(QtWidgets.QDialog):
             self.steps.setCurrentRow(keys.index(self.current))
 
     def _saved(self) -> bool:
-        finish = self.pages.get("finish")
+        finish = self.pages.get("dynamic_finish" if self._dynamic() else "finish")
         return isinstance(finish, FinishPage) and finish.session_id is not None
+
+    def _dynamic(self) -> bool:
+        return self.run is not None and self.run.key[1] == DYNAMIC
 
     def _update_buttons(self) -> None:
         page = self.pages.get(self.current)
@@ -362,7 +373,7 @@ class CalibrationWizard(QtWidgets.QDialog):
         notes = []
         if temperature is not None:
             notes.append(self.tr("Ambient temperature {t} °C.").format(t=f"{temperature:g}"))
-        if not self._adjusted():
+        if not self._adjusted() and not self._dynamic():
             notes.append(self.tr("Not adjusted."))
         return " ".join(notes)
 
@@ -380,6 +391,26 @@ class CalibrationWizard(QtWidgets.QDialog):
                 header, finished_at=beijing_now(), weights=weights, as_found=as_found,
                 as_left=as_left, counter_after=counter_after, certificate_no=certificate,
                 notes=notes,
+            )  # fmt: skip
+
+        return make
+
+    def dynamic_passed(self) -> bool:
+        page = self.pages.get("dynamic")
+        return isinstance(page, DynamicPage) and page.passed()
+
+    def _dynamic_record_maker(self, certificate: str, notes: str) -> Callable[[int], DynamicRecord]:
+        """On the GUI thread: the check as evaluated; the worker adds the counter now (the
+        store refuses it unless it is also the counter when the check started)."""
+        run, page = self.run, self.pages["dynamic"]
+        assert run is not None and isinstance(page, DynamicPage) and page.check is not None
+        header, check = run.header, page.check
+        notes = notes.strip() or self.default_notes()
+
+        def make(counter: int) -> DynamicRecord:
+            return build_dynamic_record(
+                header, check, finished_at=beijing_now(), counter=counter,
+                certificate_no=certificate, notes=notes,
             )  # fmt: skip
 
         return make

@@ -292,9 +292,9 @@ def test_as_found_adjust_as_left_save_and_pdf(qtbot, desk, tmp_path: Path) -> No
     wizard.show_history(SCALE)
     history: CalibrationHistoryDialog = wizard.history
     qtbot.waitUntil(lambda: bool(history.entries), timeout=5000)
-    kinds = [e.kind for e in history.entries]
+    kinds = [row.entry.kind for row in history.entries]
     assert kinds[:4] == ["CALIBRATED", "SEAL_CLOSED", "COEFFICIENTS_CHANGED", "SEAL_OPENED"]
-    assert history.entries[0].session.id == finish.session_id
+    assert history.entries[0].entry.session.id == finish.session_id
     history.table.selectRow(0)
     assert history.pdf_button.isEnabled()
     history.save_pdf(tmp_path / "copy.pdf")
@@ -408,7 +408,7 @@ def test_dynamic_reference_vehicle(qtbot, desk, feed) -> None:
     prepare(qtbot, wizard)
     next_to(qtbot, wizard, "dynamic")
     page: DynamicPage = wizard.pages["dynamic"]
-    assert wizard.next_button.text() == "Close" and not wizard.next_button.isEnabled()
+    assert wizard.next_button.text() == "Next >" and not wizard.next_button.isEnabled()
     page.set_static([6000, 10000])
     page.rigid.setChecked(True)
     page.reference.setCurrentIndex(page.reference.findData("static"))
