@@ -461,8 +461,8 @@ class FeedDevices:
     def __init__(self) -> None:
         self.sink: EventSink | None = None
 
-    def open(self, lanes: Any, sink: EventSink, clock: Any) -> FeedDevices:
-        del lanes, clock
+    def open(self, lanes: Any, sink: EventSink, clock: Any, converters: Any) -> FeedDevices:
+        del lanes, clock, converters
         self.sink = sink
         return self
 

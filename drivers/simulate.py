@@ -9,6 +9,8 @@ its device's real wire protocol on the port the app will open:
 | mtsics, sma (answering polls)           |                                                    |
 |                                         | standing on the platform (scale), on TCP or serial |
 | modbus-weight / modbus-io / modbus-wim  | a Modbus TCP server with the device's register map |
+|                                         | (axle_scale: trucks crossing, one sample per poll; |
+|                                         | raw_counts: counts, drivers.sim.transmitter)       |
 | hikvision, dahua                        | a camera posting plate events to the app's listener |
 | onbon                                   | an LED sign controller listening on TCP            |
 
@@ -36,10 +38,12 @@ from drivers.sim.indicator import (
     OUTPUT_RATE_HZ,
     POLLED,
     SimulatorConfigError,
+    axle_scale_values,
     indicator_simulator,
     platform_values,
 )
 from drivers.sim.sign import SignSimulator
+from drivers.sim.transmitter import AxleTransmitterSim, CountModel, count_model
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +84,28 @@ def _indicator(device: DeviceSpec, seed: int) -> RunningSimulator:
         raise SimulatorConfigError(f"{device.id}: set options.sim_port to the simulator's end")
     if target.startswith("socket://"):
         target = "tcp://" + target.removeprefix("socket://")
-    rate = device.options.get("rate_hz", OUTPUT_RATE_HZ)
-    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= 2000:
-        raise SimulatorConfigError(f"{device.id}: options.rate_hz must be 1 to 2000, not {rate!r}")
+    rate = _rate(device)
     sim = indicator_simulator(device.driver, target, kind=device.kind, seed=seed, rate_hz=rate)
     sim.start()
     return RunningSimulator(device.id, f"{device.driver} indicator on {target}", sim.stop)
+
+
+def _rate(device: DeviceSpec) -> int:
+    rate = device.options.get("rate_hz", OUTPUT_RATE_HZ)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= 2000:
+        raise SimulatorConfigError(f"{device.id}: options.rate_hz must be 1 to 2000, not {rate!r}")
+    return rate
+
+
+def _count_model(device: DeviceSpec) -> CountModel | None:
+    """A `raw_counts = true` transmitter sends counts (options sim_zero_counts and
+    sim_kg_per_count; the coefficients to store for it are `CountModel.coefficients()`)."""
+    if device.options.get("raw_counts") is not True:
+        return None
+    try:
+        return count_model(device.options, device.id)
+    except ValueError as exc:
+        raise SimulatorConfigError(str(exc)) from None
 
 
 def _register_map(device: DeviceSpec) -> Any:
@@ -115,7 +135,9 @@ class _Ticker(threading.Thread):
         self.join(2.0)
 
 
-def _weight_feed(sim: WeightTransmitterSim, seed: int) -> Callable[[], None]:
+def _weight_feed(
+    sim: WeightTransmitterSim, seed: int, counts: CountModel | None
+) -> Callable[[], None]:
     values = iter(())
 
     def step() -> None:
@@ -124,7 +146,8 @@ def _weight_feed(sim: WeightTransmitterSim, seed: int) -> Callable[[], None]:
         if value is None:
             values = iter(platform_values(seed, 5))
             return
-        sim.set(gross_kg=value.weight_kg, stable=value.stable)
+        gross = value.weight_kg if counts is None else counts.counts(value.weight_kg)
+        sim.set(gross_kg=gross, stable=value.stable)
 
     return step
 
@@ -150,11 +173,31 @@ def _io_feed(sim: IoModuleSim) -> Callable[[], None]:
     return step
 
 
+def _axle_transmitter(device: DeviceSpec, register_map: WeightMap, seed: int) -> RunningSimulator:
+    """Trucks crossing an axle scale, one sample per poll of the station (at its rate_hz)."""
+    host, port = _host_port(device.port, device)
+    counts = _count_model(device)
+    sim = AxleTransmitterSim(register_map, unit=device.options.get("unit"), counts=counts)
+    values = axle_scale_values(seed, vehicles=20, rate_hz=_rate(device))
+    sim.play([value.weight_kg for value in values], repeat=True)
+    sim.start_tcp(host, port)
+    what = "kg"
+    if counts is not None:  # what the technician stores for the station to give kg back
+        what = ", ".join(f"{name} = {value}" for name, value in counts.coefficients().items())
+        what = f"raw counts; coefficients {what}"
+    return RunningSimulator(
+        device.id, f"axle-scale transmitter ({what}) on {host}:{port}", sim.stop
+    )
+
+
 def _modbus(device: DeviceSpec, seed: int) -> RunningSimulator:
     register_map = _register_map(device)
+    if isinstance(register_map, WeightMap) and device.kind == "axle_scale":
+        return _axle_transmitter(device, register_map, seed)
     host, port = _host_port(device.port, device)
+    counts = _count_model(device) if isinstance(register_map, WeightMap) else None
     builders: dict[type, tuple[Any, Callable[[Any], Callable[[], None]], float]] = {
-        WeightMap: (WeightTransmitterSim, lambda s: _weight_feed(s, seed), WEIGHT_STEP_S),
+        WeightMap: (WeightTransmitterSim, lambda s: _weight_feed(s, seed, counts), WEIGHT_STEP_S),
         IoMap: (IoModuleSim, _io_feed, 5.0),
         WimMap: (WimControllerSim, lambda s: _wim_feed(s, seed), 20.0),
     }

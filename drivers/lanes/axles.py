@@ -37,7 +37,7 @@ from drivers.axle_scale import (
 )
 from drivers.lanes.specs import AxleSpec
 from station.domain.readings import DeviceState, WeightReading, WimVehicle
-from station.lanes.ports import Clock
+from station.lanes.ports import Clock, CountConverter
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ TRACE_LIMIT_S = 300.0  # longest trace kept (a truck stopped on the platform for
 # Real time the readings may lag an input change by: a port worker's batch and the I/O
 # module's poll, with room to spare.
 SEPARATOR_LAG_S = 0.25
+# A passage whose samples were converted from raw counts with two coefficient sets: its
+# weights are not those of either set (station.lanes.capture.GATE_FLAGS holds it).
+CALIBRATION_CHANGED = "CALIBRATION_CHANGED"
 
 
 def _with_partial(result: AxleResult) -> AxleResult:
@@ -59,6 +62,14 @@ class AxleScaleFeed:
     `on_reading` gets the live readings (re-stamped), `on_vehicle` every passage as a
     WimVehicle with its trace. When the stream breaks (port lost or silent) an open
     passage is closed at once and flagged PARTIAL_ON_PLATFORM: axles may be missing.
+
+    A raw-count scale's readings hold counts: `converter` (the station's, holding the
+    coefficients in force) turns each into kg before it is segmented. A reading it cannot
+    convert (no coefficients) is dropped and breaks the stream as a lost port does. Each
+    vehicle names in `calibration_counter` the coefficients its samples were converted
+    with: when they change between vehicles the segmenter starts afresh, so the next
+    vehicle's zero and trace come from the new ones alone; when they change inside a
+    passage, the vehicle names the older and is flagged CALIBRATION_CHANGED.
     """
 
     def __init__(
@@ -69,8 +80,10 @@ class AxleScaleFeed:
         clock: Clock,
         on_reading: Callable[[WeightReading], None],
         on_vehicle: Callable[[WimVehicle], None],
+        converter: CountConverter | None = None,
     ) -> None:
         self.device_id = device_id
+        self.converter = converter
         self.spec = spec
         self.config = SegmenterConfig(vehicle_gap_s=spec.vehicle_gap_s)
         self._clock = clock
@@ -90,6 +103,11 @@ class AxleScaleFeed:
         self._end: tuple[int, float] | None = None  # end at (sample index, monotonic time)
         self._occupied = False  # the separator's last state
         self._cut_until: int | None = None  # a passage starting before this sample is a rest
+        # Raw counts: whether the last reading could be converted; the counter of the
+        # coefficients the segmenter's samples came from; a passage given samples of two.
+        self._converting = False
+        self._segment_counter: int | None = None
+        self._mixed = False
 
     def _new_segmenter(self) -> AxleSegmenter:
         length = self.spec.platform_length_m
@@ -102,16 +120,58 @@ class AxleScaleFeed:
 
     def readings(self, batch: Sequence[WeightReading]) -> None:
         self._take_separator()
+        last: WeightReading | None = None
         for reading in batch:
-            self._sample(reading.weight_kg)
+            sample = self._in_kg(reading)
+            if sample is None:
+                continue
+            self._sample(sample.weight_kg, sample.calibration_counter)
             self._end_if_due()
-        if batch:
-            self._live(batch[-1])
+            last = sample
+        if last is not None:
+            self._live(last)
 
     def stream_state(self, state: DeviceState) -> None:
         """The port's state changed; OFFLINE or STALE means samples stopped coming."""
-        if state not in (DeviceState.OFFLINE, DeviceState.STALE):
+        if state in (DeviceState.OFFLINE, DeviceState.STALE):
+            self._break()
+
+    # ------------------------------------------------------------------ internals
+
+    def _in_kg(self, reading: WeightReading) -> WeightReading | None:
+        if self.converter is None:
+            return reading
+        converted = self.converter.convert(reading)
+        if converted is None:
+            if self._converting:  # the weights stop here, as if the port were lost
+                log.warning("%s: no calibration coefficients in force; no weight", self.device_id)
+                self._converting = False
+                self._break()
+            return None
+        self._converting = True
+        return converted
+
+    def _follow_counter(self, kg: int, counter: int) -> None:
+        """Before a sample converted with the coefficients of `counter` is segmented."""
+        if self._segment_counter is None:
+            self._segment_counter = counter
             return
+        if counter == self._segment_counter:
+            return
+        above = kg - self._segmenter.zero_kg >= self.config.threshold_kg
+        if self._first_above is None and not above:
+            self._restart()
+            self._segment_counter = counter
+        else:
+            self._mixed = True
+
+    def _restart(self) -> None:
+        """A new segmenter and trace: the zero is learnt afresh from the samples to come."""
+        self._segmenter = self._new_segmenter()
+        self._ring.clear()
+        self._first_above, self._axles = None, 0
+
+    def _break(self) -> None:
         # A vehicle on the scale or the loop when the stream broke: what comes after the
         # gap may be the rest of it (its first axles lost), so that passage is flagged too.
         vehicle_on = self._first_above is not None or self._occupied
@@ -121,13 +181,10 @@ class AxleScaleFeed:
                     self._vehicle(_with_partial(event.result))
         # The next sample after the gap starts a new stream: an axle already on the platform
         # then is cut, and the zero is learnt afresh.
-        self._segmenter = self._new_segmenter()
-        self._ring.clear()
-        self._first_above, self._axles, self._end = None, 0, None
+        self._restart()
+        self._end, self._segment_counter, self._mixed = None, None, False
         if vehicle_on:
             self._cut_until = self._seen + round(self.spec.vehicle_gap_s * self.spec.rate_hz)
-
-    # ------------------------------------------------------------------ internals
 
     def _take_separator(self) -> None:
         with self._lock:
@@ -155,7 +212,9 @@ class AxleScaleFeed:
                 if isinstance(event, VehicleEvent):
                     self._vehicle(event.result)
 
-    def _sample(self, kg: int) -> None:
+    def _sample(self, kg: int, counter: int | None = None) -> None:
+        if counter is not None:
+            self._follow_counter(kg, counter)
         index = self._seen
         self._seen += 1
         # The segmenter's own test, with the zero as it stands before this sample.
@@ -191,12 +250,23 @@ class AxleScaleFeed:
         if cut is not None and self._first_above is not None and self._first_above < cut:
             result = _with_partial(result)
         self._first_above, self._axles = None, 0
+        mixed, self._mixed = self._mixed, False
         if not result.axles:
             log.info("%s: a passage without a whole axle (flags %s)", self.device_id, result.flags)
             return
         self._counter += 1
         vehicle = result.to_wim_vehicle(self.device_id, self._counter, self._clock())
-        self._on_vehicle(replace(vehicle, trace_kg=trace, trace_hz=self.spec.rate_hz))
+        if mixed:
+            log.warning("%s: coefficients changed during passage %d", self.device_id, self._counter)
+        self._on_vehicle(
+            replace(
+                vehicle,
+                flags=(*vehicle.flags, CALIBRATION_CHANGED) if mixed else vehicle.flags,
+                trace_kg=trace,
+                trace_hz=self.spec.rate_hz,
+                calibration_counter=self._segment_counter,
+            )
+        )
 
     def _live(self, reading: WeightReading) -> None:
         # Throttled on real time: the limit protects the consumer, whatever the clock's speed.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from drivers.diagnostics import DeviceDiagnostics, FrameLog, plain_counters
+from drivers.lanes.axles import AxleScaleFeed
 from drivers.lanes.cameras import CameraService
 from drivers.lanes.emit import Emitter
 from drivers.lanes.loops import (
@@ -21,6 +22,7 @@ from drivers.lanes.loops import (
     LIGHT,
     ZERO,
     Adapter,
+    AxleWeightAdapter,
     DeviceLoop,
     IoAdapter,
     QueuedOutputs,
@@ -37,7 +39,15 @@ from drivers.modbus.tap import TappedBus
 from drivers.signs.onbon import OnbonSign, TextArea
 from station.config import LaneConfig
 from station.domain.readings import DeviceState
-from station.lanes.ports import Clock, EventSink, LaneOutputs, NoOutputs
+from station.lanes.ports import (
+    Clock,
+    Converters,
+    CountConverter,
+    DeviceEvent,
+    EventSink,
+    LaneOutputs,
+    NoOutputs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +67,38 @@ def _bus(spec: ModbusSpec) -> ModbusBus:
     )
 
 
-def _modbus_adapter(item: Planned, shared: ModbusBus, frame_log: FrameLog, clock: Clock) -> Adapter:
+def _axle_feed(item: Planned, emitter: Emitter, converter: CountConverter | None) -> AxleScaleFeed:
+    spec = item.spec
+    assert isinstance(spec, ModbusSpec) and spec.axles is not None
+
+    def emit(event: DeviceEvent) -> None:
+        emitter.emit(item.lane, event)
+
+    return AxleScaleFeed(
+        item.device_id,
+        spec.axles,
+        clock=emitter.clock,
+        on_reading=emit,
+        on_vehicle=emit,
+        converter=converter,
+    )
+
+
+def _modbus_adapter(
+    item: Planned,
+    shared: ModbusBus,
+    frame_log: FrameLog,
+    emitter: Emitter,
+    converter: CountConverter | None,
+) -> Adapter:
     spec = item.spec
     assert isinstance(spec, ModbusSpec)
-    register_map, device_id = spec.register_map, item.device_id
+    register_map, device_id, clock = spec.register_map, item.device_id, emitter.clock
     bus = TappedBus(shared, frame_log)  # this device's requests, apart from its neighbours'
     if isinstance(register_map, WeightMap):
         weight = ModbusWeightDriver(bus, register_map, device_id, spec.unit, clock=clock)
+        if spec.axles is not None:
+            return AxleWeightAdapter(weight, spec.poll_s, _axle_feed(item, emitter, converter))
         return WeightAdapter(weight, spec.poll_s)
     if isinstance(register_map, WimMap):
         wim = ModbusWimDriver(bus, register_map, device_id, spec.unit, clock=clock)
@@ -289,7 +324,7 @@ class LaneDevices:
 
         self._watch(item, service.logs[device_id], snapshot, service.restart)
 
-    def _build(self, planned: Sequence[Planned]) -> None:
+    def _build(self, planned: Sequence[Planned], converters: Converters) -> None:
         lights: dict[int, list[DeviceLoop]] = {}
         barriers: dict[int, list[DeviceLoop]] = {}
         signs: dict[int, list[DeviceLoop]] = {}
@@ -301,7 +336,8 @@ class LaneDevices:
                 key = spec.line.key
                 bus = self._buses.get(key) or self._buses.setdefault(key, _bus(spec))
                 frame_log = FrameLog()
-                adapter = _modbus_adapter(item, bus, frame_log, self._emitter.clock)
+                converter = converters.get(item.device_id) if spec.raw_counts else None
+                adapter = _modbus_adapter(item, bus, frame_log, self._emitter, converter)
                 loop = self._add_loop(item, adapter, frame_log)
                 if isinstance(adapter, IoAdapter):
                     drives = adapter.drives
@@ -319,13 +355,18 @@ class LaneDevices:
             self._outputs[lane] = QueuedOutputs(*parts) if any(parts) else NoOutputs()
 
     def _connect_separators(self) -> None:
-        for stream in self._streams:
-            feed = stream.feed
+        feeds = [(stream.lane, stream.feed) for stream in self._streams]
+        feeds += [
+            (loop.lane, loop.adapter.feed)
+            for loop in self._loops
+            if isinstance(loop.adapter, AxleWeightAdapter)
+        ]
+        for lane, feed in feeds:
             if feed is None or feed.spec.separator is None:
                 continue
             for loop in self._loops:
                 adapter = loop.adapter
-                if loop.lane == stream.lane and isinstance(adapter, IoAdapter):
+                if loop.lane == lane and isinstance(adapter, IoAdapter):
                     adapter.watch(feed.spec.separator, feed.separator)
 
     def _start(self) -> None:
@@ -337,7 +378,26 @@ class LaneDevices:
             service.start()
 
 
-def open_devices(lanes: Sequence[LaneConfig], sink: EventSink, clock: Clock) -> LaneDevices:
+def _check_converters(planned: Sequence[Planned], converters: Converters) -> None:
+    """A raw-count axle scale's counts are kg before segmentation, with the station's
+    coefficients: the station must hand over its converter."""
+    for item in planned:
+        spec = item.spec
+        raw_axles = isinstance(spec, ModbusSpec) and spec.axles is not None and spec.raw_counts
+        if raw_axles and item.device_id not in converters:
+            raise ValueError(
+                f"{item.where}.options.raw_counts: no converter for the raw-count axle "
+                f"scale {item.device_id!r}; the station's runtime gives one per such "
+                "scale (station.lanes.rawcounts.RawCountConverter)"
+            )
+
+
+def open_devices(
+    lanes: Sequence[LaneConfig],
+    sink: EventSink,
+    clock: Clock,
+    converters: Converters | None = None,
+) -> LaneDevices:
     """Start the drivers of every device of `lanes`; events go to `sink(lane, event)`.
 
     Every device is checked first: a ValueError names the first bad key
@@ -345,11 +405,15 @@ def open_devices(lanes: Sequence[LaneConfig], sink: EventSink, clock: Clock) -> 
     its own thread and this returns at once, even when no device is reachable: drivers
     reconnect on their own and report DeviceStatus OFFLINE meanwhile. `sink` is called
     from driver threads and must return at once; `clock()` stamps every event's t_mono.
+    `converters` (device id -> the station's CountConverter) turn the counts of raw-count
+    axle scales into kg before their samples are segmented; each such scale needs one.
     """
     planned = plan_devices(lanes)
+    converters = converters or {}
+    _check_converters(planned, converters)
     devices = LaneDevices([lane.number for lane in lanes], Emitter(sink, clock))
     try:
-        devices._build(planned)
+        devices._build(planned, converters)
         devices._start()
     except BaseException:
         devices.close()

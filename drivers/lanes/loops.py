@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from drivers.lanes.axles import AxleScaleFeed
 from drivers.lanes.emit import Emitter
 from drivers.lanes.specs import IoSpec
 from drivers.modbus import DriverError, ModbusIoDriver, ModbusWeightDriver, ModbusWimDriver
@@ -337,6 +338,30 @@ class WeightAdapter(_ModbusAdapter):
             super().apply(output, value)
         elif value:
             self.driver.zero()
+
+
+class AxleWeightAdapter(WeightAdapter):
+    """A weight transmitter under an axle scale: each poll is one sample of the stream,
+    segmented into axles as an indicator's (the feed emits live readings and vehicles).
+
+    A failed poll breaks the stream: the samples it misses would otherwise shift the
+    sample clock under an open passage, which is closed and flagged partial instead.
+    """
+
+    def __init__(self, driver: ModbusWeightDriver, period_s: float, feed: AxleScaleFeed):
+        super().__init__(driver, period_s)
+        self.feed = feed
+
+    def poll(self) -> Sequence[DeviceEvent]:
+        try:
+            reading = self.driver.poll()
+        except Exception as exc:
+            state = self.problem(exc)
+            if state is not None:
+                self.feed.stream_state(state)
+            raise
+        self.feed.readings([reading])
+        return []
 
 
 class WimAdapter(_ModbusAdapter):

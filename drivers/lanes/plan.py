@@ -41,7 +41,7 @@ MODBUS_MAP_KINDS: dict[str, type] = {
     "modbus-wim": WimMap,
 }
 SUPPORTED: dict[str, tuple[str, ...]] = {
-    "axle_scale": STREAM_DRIVERS,
+    "axle_scale": (*STREAM_DRIVERS, "modbus-weight"),
     "scale": (*STREAM_DRIVERS, "modbus-weight"),
     "wim": ("modbus-wim",),
     "camera": tuple(sorted(VENDORS)),
@@ -49,7 +49,7 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "sign": ("onbon",),
 }
 # Read by `main.py simulate` (drivers.simulate), not by the drivers: allowed, ignored here.
-SIMULATOR_KEYS = frozenset({"sim_port", "sim_every_s"})
+SIMULATOR_KEYS = frozenset({"sim_port", "sim_every_s", "sim_zero_counts", "sim_kg_per_count"})
 
 DEFAULT_RATE_HZ = 25
 # Ends a passage after this much sample-clock time with an empty platform. Above 15 s because
@@ -57,6 +57,9 @@ DEFAULT_RATE_HZ = 25
 DEFAULT_VEHICLE_GAP_S = 20.0
 DEFAULT_STREAM_POLL_S = 0.2
 DEFAULT_POLL_S = {"modbus-weight": 0.1, "modbus-io": 0.05, "modbus-wim": 0.2}
+# An axle scale's transmitter is asked once per sample; a Modbus request and its answer take
+# a few ms on TCP and tens of ms on RTU, so faster sample clocks cannot be polled.
+MAX_POLLED_RATE_HZ = 100
 # Short enough that close() ends a thread blocked in a request within about 2 s.
 DEFAULT_MODBUS_TIMEOUT_S = 0.5
 DEFAULT_SIGN_TIMEOUT_S = 1.0
@@ -162,6 +165,15 @@ def _separator(options: Options) -> str | None:
     return name or None
 
 
+def _axle_spec(options: Options, rate: int) -> AxleSpec:
+    return AxleSpec(
+        rate_hz=rate,
+        platform_length_m=options.number("platform_length_m", DEFAULT_PLATFORM_LENGTH_M),
+        vehicle_gap_s=options.number("vehicle_gap_s", DEFAULT_VEHICLE_GAP_S),
+        separator=_separator(options),
+    )
+
+
 def _stream(device: DeviceConfig, options: Options, where: str) -> StreamSpec:
     line = _line(options)
     try:
@@ -171,12 +183,7 @@ def _stream(device: DeviceConfig, options: Options, where: str) -> StreamSpec:
     axles = None
     rate = _rate(options)
     if device.kind == "axle_scale":
-        axles = AxleSpec(
-            rate_hz=rate,
-            platform_length_m=options.number("platform_length_m", DEFAULT_PLATFORM_LENGTH_M),
-            vehicle_gap_s=options.number("vehicle_gap_s", DEFAULT_VEHICLE_GAP_S),
-            separator=_separator(options),
-        )
+        axles = _axle_spec(options, rate)
         # A polled indicator is asked once per sample: the sample clock counts answers.
         poll_s = 1.0 / rate
     else:
@@ -206,11 +213,11 @@ def _register_map(options: Options, driver: str) -> AnyMap:
     return loaded
 
 
-def _check_raw_counts(options: Options, weight_map: WeightMap) -> None:
+def _check_raw_counts(options: Options, weight_map: WeightMap) -> bool:
     """`raw_counts = true`: the station turns the counts into kg (station/lanes/rawcounts.py),
     so the map must hand them over unchanged: integers, scale 1, unit kg."""
     if not options.flag("raw_counts", False):
-        return
+        return False
     names = [name for name in ("weight", "gross", "tare", "net") if name in weight_map.fields]
     for name in names:
         item = weight_map.fields[name]
@@ -221,6 +228,25 @@ def _check_raw_counts(options: Options, weight_map: WeightMap) -> None:
                 f"{item.type} x {item.scale} {weight_map.unit}; a raw-count transmitter's map "
                 'must give counts as they are: an integer type, scale = 1, unit = "kg"',
             )
+    return True
+
+
+def _axle_transmitter(options: Options) -> tuple[AxleSpec, float]:
+    """An axle scale's transmitter: its segmenter and its poll period, one poll a sample."""
+    if options.has("poll_s"):
+        options.fail(
+            "poll_s",
+            "an axle scale's transmitter is polled once per sample, every 1/rate_hz s; "
+            "set rate_hz (the sample clock) instead",
+        )
+    rate = _rate(options)
+    if rate > MAX_POLLED_RATE_HZ:
+        options.fail(
+            "rate_hz",
+            f"{rate}: an axle scale's transmitter is polled once per sample; "
+            f"allowed: 1 to {MAX_POLLED_RATE_HZ}",
+        )
+    return _axle_spec(options, rate), 1.0 / rate
 
 
 def _channel(options: Options, key: str, default: int | None, count: int, what: str) -> int | None:
@@ -259,13 +285,17 @@ def _modbus(device: DeviceConfig, options: Options, where: str) -> ModbusSpec:
         timeout_s=options.number("timeout_s", DEFAULT_MODBUS_TIMEOUT_S),
     )
     unit = options.integer("unit", None, low=0, high=255)
-    poll_s = options.number("poll_s", DEFAULT_POLL_S[device.driver])
+    axles, raw_counts = None, False
+    if device.kind == "axle_scale":
+        axles, poll_s = _axle_transmitter(options)
+    else:
+        poll_s = options.number("poll_s", DEFAULT_POLL_S[device.driver])
     if device.driver == "modbus-weight":
         _rate(options)
         assert isinstance(register_map, WeightMap)
-        _check_raw_counts(options, register_map)
+        raw_counts = _check_raw_counts(options, register_map)
     io = _io(options, register_map) if isinstance(register_map, IoMap) else None
-    return ModbusSpec(line, register_map, unit, poll_s, io)
+    return ModbusSpec(line, register_map, unit, poll_s, io, axles, raw_counts)
 
 
 def _camera(device: DeviceConfig, options: Options, where: str) -> CameraSpec:
@@ -337,6 +367,17 @@ ALLOWED_OPTIONS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(VENDORS, ("username", "password", "source_ip")),
     "onbon": ("address", "width", "height", "timeout_s", "ping_s"),
 }
+AXLE_TRANSMITTER_OPTIONS = (
+    *("map", "unit", *_LINE_KEYS, "timeout_s", "rate_hz", "raw_counts"),
+    *("platform_length_m", "vehicle_gap_s", "separator"),
+)
+
+
+def _allowed_options(device: DeviceConfig) -> tuple[str, ...] | None:
+    """Every key the device's driver reads; None: an indicator protocol checks its own."""
+    if device.kind == "axle_scale" and device.driver == "modbus-weight":
+        return AXLE_TRANSMITTER_OPTIONS
+    return ALLOWED_OPTIONS.get(device.driver)
 
 
 def _plan(lane: LaneConfig, device: DeviceConfig, where: str) -> Planned:
@@ -354,8 +395,9 @@ def _plan(lane: LaneConfig, device: DeviceConfig, where: str) -> Planned:
         )
     options = Options(where, device.options)
     spec = _BUILDERS[device.driver](device, options, where)
-    if device.driver in ALLOWED_OPTIONS:
-        options.done(ALLOWED_OPTIONS[device.driver])
+    allowed = _allowed_options(device)
+    if allowed is not None:
+        options.done(allowed)
     return Planned(lane.number, where, device, spec)
 
 
@@ -366,6 +408,14 @@ def _check_modbus_lines(planned: Sequence[Planned]) -> None:
             continue
         first = lines.setdefault(item.spec.line.key, item)
         assert isinstance(first.spec, ModbusSpec)
+        if first is not item and (item.spec.axles or first.spec.axles) is not None:
+            # The sample clock counts its polls: a neighbour's requests would delay them.
+            sampled, other = (item, first) if item.spec.axles is not None else (first, item)
+            raise ValueError(
+                f"{sampled.where}.port: an axle scale's transmitter is polled once per sample, "
+                f"so it needs its Modbus port to itself; {other.where} is on "
+                f"{item.spec.line.key} too"
+            )
         if first.spec.line != item.spec.line:
             raise ValueError(
                 f"{item.where}: shares the Modbus port {item.spec.line.key} with "
@@ -407,12 +457,18 @@ def io_inputs(spec: ModbusSpec) -> dict[str, int]:
     return {name: channel for name, channel in named if channel is not None}
 
 
+def axles_of(planned: Planned) -> AxleSpec | None:
+    """The segmenter's settings of an axle scale (an indicator or a transmitter), else None."""
+    spec = planned.spec
+    return spec.axles if isinstance(spec, StreamSpec | ModbusSpec) else None
+
+
 def _check_separators(planned: Sequence[Planned]) -> None:
     for item in planned:
-        spec = item.spec
-        if not isinstance(spec, StreamSpec) or spec.axles is None or not spec.axles.separator:
+        axles = axles_of(item)
+        if axles is None or not axles.separator:
             continue
-        name = spec.axles.separator
+        name = axles.separator
         inputs = [
             io_inputs(other.spec)
             for other in planned

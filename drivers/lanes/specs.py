@@ -65,6 +65,10 @@ class ModbusSpec:
     unit: int | None
     poll_s: float
     io: IoSpec | None
+    # A weight transmitter under an axle scale: polled once per sample (poll_s = 1/rate_hz),
+    # its readings segmented into axles as an indicator's are.
+    axles: AxleSpec | None = None
+    raw_counts: bool = False  # its readings hold counts, which the station's converter turns to kg
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,9 @@ class WeightReading:
     underload: bool = False
     centre_of_zero: bool = False
     raw: bytes = b""
+    # The calibration event counter of the coefficients the station turned this reading's
+    # raw counts into kg with (station.lanes.rawcounts); None: the device sent kg itself.
+    calibration_counter: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,9 @@ class WimVehicle:
     # The raw weight signal the axles were computed from (axle scales), kept as evidence.
     trace_kg: tuple[int, ...] = ()
     trace_hz: int = 0
+    # A raw-count axle scale: the calibration event counter of the coefficients its samples
+    # were converted with (the oldest, if a change fell inside the passage); None: kg sent.
+    calibration_counter: int | None = None
 
     @property
     def sum_weight_kg(self) -> int:

@@ -8,7 +8,7 @@ simulated run at K times real speed is seen by the lane as K times real time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,7 +53,22 @@ class StationDevices(Protocol):
     def close(self) -> None: ...
 
 
-OpenDevices = Callable[[Sequence[LaneConfig], EventSink, Clock], StationDevices]
+class CountConverter(Protocol):
+    """Turns a raw-count device's readings into kg with the coefficients in force, on the
+    driver's thread (station.lanes.rawcounts.RawCountConverter). Used where the counts must
+    be kg before the drivers can use them: an axle scale's samples are segmented into axles
+    in the driver thread."""
+
+    def convert(self, reading: WeightReading) -> WeightReading | None:
+        """The reading in kg, its `calibration_counter` naming the coefficients; None
+        while there are no usable coefficients (the reading must then be dropped)."""
+        ...
+
+
+Converters = Mapping[str, CountConverter]
+"""device id -> its converter, for every device whose raw counts the drivers convert."""
+
+OpenDevices = Callable[[Sequence[LaneConfig], EventSink, Clock, Converters], StationDevices]
 
 
 class NoOutputs:

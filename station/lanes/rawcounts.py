@@ -20,11 +20,22 @@ A raw-count device without usable coefficients produces no weight at all: its re
 are dropped and the device is reported STALE with the reason ("no calibration
 coefficients for scale X") as long as the driver says it is OK; the lane, the device log
 and the screen see that state. Nothing invents a weight.
+
+An axle scale's counts must be kg before its samples are segmented into axles, which
+happens in the driver thread (drivers.lanes.axles). For such a device ("converted in the
+drivers") RawCounts keeps a `RawCountConverter` that the drivers call per sample; it
+swaps the coefficients in force into it whenever it (re)loads them, checks the counter on
+the core thread's ticks as well (no reading arrives while there are no coefficients), and
+keeps managing the device's state and reason. The readings and vehicles it then receives
+are kg already, each naming the counter that converted it (`calibration_counter`); they
+are passed on unconverted, and every vehicle's counter is kept for `converted_with`. One
+without a counter was never converted and is dropped.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -34,7 +45,7 @@ from station.domain.coefficients import (
     count_span_to_kg,
     counts_to_kg,
 )
-from station.domain.readings import DeviceState, DeviceStatus, WeightReading
+from station.domain.readings import DeviceState, DeviceStatus, WeightReading, WimVehicle
 from station.lanes.ports import DeviceEvent
 from station.storage.calibration import calibration_counter, current_coefficients
 from station.storage.database import Database
@@ -47,9 +58,67 @@ SWITCHES_KEPT = 16  # per scale: enough to name the counter of any reading still
 _UNREAD = object()
 
 
+@dataclass(frozen=True, slots=True)
+class InForce:
+    """Coefficients in force, the scale's division e they round to and their calibration
+    event counter: what a converter holds, replaced as one value."""
+
+    coefficients: RawCountCoefficients
+    e_kg: int
+    counter: int
+
+
+def _in_kg(reading: WeightReading, in_force: InForce) -> WeightReading:
+    """Raises CoefficientError for counts that cannot be converted (not an integer)."""
+    coefficients, e_kg = in_force.coefficients, in_force.e_kg
+    return replace(
+        reading,
+        weight_kg=counts_to_kg(reading.weight_kg, coefficients, e_kg),
+        tare_kg=count_span_to_kg(reading.tare_kg, coefficients, e_kg),
+        calibration_counter=in_force.counter,
+    )
+
+
+class RawCountConverter:
+    """One raw-count scale's coefficients in force, for the drivers' thread
+    (station.lanes.ports.CountConverter).
+
+    The core thread puts the coefficients in whenever RawCounts (re)loads them; a driver
+    thread converts each reading with whatever is in force at that moment. Coefficients and
+    counter are one immutable value swapped under a lock, so a reading is never converted
+    with one set and labelled with another's counter.
+    """
+
+    def __init__(self, scale_id: str) -> None:
+        self.scale_id = scale_id
+        self._lock = threading.Lock()
+        self._in_force: InForce | None = None
+        self._failed = False
+
+    def convert(self, reading: WeightReading) -> WeightReading | None:
+        """The reading in kg, labelled with the counter; None without usable coefficients."""
+        with self._lock:
+            in_force = self._in_force
+        if in_force is None:
+            return None
+        try:
+            return _in_kg(reading, in_force)
+        except CoefficientError as exc:
+            if not self._failed:  # once: a transmitter sending garbage would flood the log
+                self._failed = True
+                log.error("converting a reading of %s failed: %s", self.scale_id, exc)
+            return None
+
+    def put(self, in_force: InForce | None) -> None:
+        """The coefficients now in force (None: none usable); called by RawCounts."""
+        with self._lock:
+            self._in_force = in_force
+
+
 @dataclass
 class _Scale:
     device_id: str
+    converter: RawCountConverter | None = None  # set: the drivers convert this scale's counts
     checked_at: float | None = None  # clock time of the last counter read
     counter: object = _UNREAD  # the counter the coefficients were loaded at (None: no events)
     coefficients: RawCountCoefficients | None = None
@@ -62,19 +131,41 @@ class _Scale:
 
 
 class RawCounts:
-    """Converts the readings of raw-count devices; every other event passes unchanged."""
+    """Converts the readings of raw-count devices; every other event passes unchanged.
+
+    `in_drivers`: those of `device_ids` whose counts the drivers convert (axle scales),
+    each with a RawCountConverter in `converters`.
+    """
 
     def __init__(
-        self, database: Database, device_ids: Iterable[str], clock: Callable[[], float]
+        self,
+        database: Database,
+        device_ids: Iterable[str],
+        clock: Callable[[], float],
+        *,
+        in_drivers: Iterable[str] = (),
     ) -> None:
         self._database = database
         self._clock = clock
         self._scales = {device_id: _Scale(device_id) for device_id in device_ids}
+        for device_id in in_drivers:
+            if device_id not in self._scales:
+                raise ValueError(f"{device_id}: in in_drivers but not in device_ids")
+            self._scales[device_id].converter = RawCountConverter(device_id)
         self._logged: set[str] = set()
 
     @property
     def device_ids(self) -> frozenset[str]:
         return frozenset(self._scales)
+
+    @property
+    def converters(self) -> dict[str, RawCountConverter]:
+        """device id -> converter, for the devices whose counts the drivers convert."""
+        return {
+            device_id: scale.converter
+            for device_id, scale in self._scales.items()
+            if scale.converter is not None
+        }
 
     def handle(self, event: DeviceEvent) -> list[DeviceEvent]:
         """What the lane gets instead of `event`: none, a state, a converted reading."""
@@ -86,6 +177,8 @@ class RawCounts:
             scale.driver = event
             self._refresh(scale, force=True)
             return list(self._report(scale, event.t_mono))
+        if scale.converter is not None:
+            return self._from_drivers(scale, event)
         if not isinstance(event, WeightReading):
             return [event]
         self._refresh(scale)
@@ -94,6 +187,20 @@ class RawCounts:
         reported += self._report(scale, event.t_mono)
         if converted is not None:
             reported.append(converted)
+        return reported
+
+    def tick(self) -> list[DeviceStatus]:
+        """Check the counters of the scales the drivers convert (when due) and return
+        their state changes. Their readings cannot drive the check: none comes while they
+        have no coefficients. A scale whose driver has not reported yet is not reported."""
+        now = self._clock()
+        reported: list[DeviceStatus] = []
+        for scale in self._scales.values():
+            if scale.converter is None:
+                continue
+            self._refresh(scale)
+            if scale.driver is not None:
+                reported += self._report(scale, now)
         return reported
 
     def converted_with(self, scale_id: str, t_mono: float) -> int | None:
@@ -150,6 +257,12 @@ class RawCounts:
             log.warning("raw-count scale %s gives no weight: %s", scale_id, scale.problem)
         else:
             log.info("raw-count scale %s: coefficients of counter %s in force", scale_id, counter)
+        if scale.converter is not None:  # one swap: the drivers never see a gap between sets
+            in_force = None
+            if scale.coefficients is not None and not scale.problem:
+                assert isinstance(counter, int)  # coefficients exist: a change was counted
+                in_force = InForce(scale.coefficients, scale.e_kg, counter)
+            scale.converter.put(in_force)
 
     # ---- readings and states -------------------------------------------------------------
 
@@ -157,21 +270,39 @@ class RawCounts:
         coefficients = scale.coefficients
         if coefficients is None or scale.problem:
             return None
+        counter = scale.counter
+        assert isinstance(counter, int)  # coefficients exist: a change was counted
         try:
-            converted = replace(
-                reading,
-                weight_kg=counts_to_kg(reading.weight_kg, coefficients, scale.e_kg),
-                tare_kg=count_span_to_kg(reading.tare_kg, coefficients, scale.e_kg),
-            )
+            converted = _in_kg(reading, InForce(coefficients, scale.e_kg, counter))
         except CoefficientError as exc:
             self._log_once(scale, f"converting a reading of {scale.device_id}", exc)
             return None
-        counter = scale.counter
-        assert isinstance(counter, int)  # coefficients exist: a change was counted
-        if not scale.switches or scale.switches[-1][1] != counter:
-            scale.switches.append((reading.t_mono, counter))
-            del scale.switches[:-SWITCHES_KEPT]
+        self._switch(scale, reading.t_mono, counter)
         return converted
+
+    def _from_drivers(self, scale: _Scale, event: DeviceEvent) -> list[DeviceEvent]:
+        """A reading or vehicle the drivers converted already: its state, and itself."""
+        if not isinstance(event, WeightReading | WimVehicle):
+            return [event]
+        self._refresh(scale)
+        reported: list[DeviceEvent] = []
+        reported += self._report(scale, event.t_mono)
+        counter = event.calibration_counter
+        if counter is None:  # counts no converter made kg: never passed on as a weight
+            problem = ValueError(f"a {type(event).__name__} without a calibration counter")
+            self._log_once(scale, f"taking an event of {scale.device_id}", problem)
+            return reported
+        if isinstance(event, WimVehicle):
+            self._switch(scale, event.t_mono, counter)
+        reported.append(event)
+        return reported
+
+    @staticmethod
+    def _switch(scale: _Scale, t_mono: float, counter: int) -> None:
+        """From `t_mono` on, the scale's weights come from the coefficients of `counter`."""
+        if not scale.switches or scale.switches[-1][1] != counter:
+            scale.switches.append((t_mono, counter))
+            del scale.switches[:-SWITCHES_KEPT]
 
     def _effective(self, scale: _Scale, t_mono: float) -> DeviceStatus:
         driver = scale.driver

@@ -106,8 +106,8 @@ class Devices:
 
     sink: object = None
 
-    def __call__(self, lanes, sink, clock):
-        del lanes, clock
+    def __call__(self, lanes, sink, clock, converters):
+        del lanes, clock, converters
         self.sink = sink
         return self
 
@@ -304,9 +304,8 @@ def test_a_change_by_the_technician_is_used_from_the_next_check_on(station: Stat
     first = station.vehicle("豫A10002")
     assert (first.sum_kg, first.case_status) == (22000, "OPEN")
 
-    # Seal open, coefficients B, seal closed: counter 2. (Moments are whole seconds: a
-    # change in the weighing's own second would count as before it.)
-    next_second()
+    # Seal open, coefficients B, seal closed: counter 2, within the first weighing's second
+    # (the counter is stored with the weighing, not looked up by its whole-second time).
     assert set_coefficients(station.database, B) == 2
     station.wait_past_check()
 
@@ -344,7 +343,8 @@ def test_a_weight_from_coefficients_no_longer_in_force_is_held(
     assert stale.sum_kg == 22000  # converted with A, which is no longer in force
     assert stale.step == "hold" and stale.flags == ("CALIBRATION_CHANGED",)
     assert stale.case_id is None and cases(station.database) == 1  # only the first vehicle's
-    assert station.detail(stale.check_no).calibration_counter == 2
+    # The ticket names the coefficients that made the weight (A, counter 1), not those in force.
+    assert station.detail(stale.check_no).calibration_counter == 1
 
     station.wait_past_check()
     fresh = station.vehicle("豫A10007")
@@ -387,7 +387,7 @@ def test_the_option_is_checked_by_the_configuration(tmp_path: Path) -> None:
         == config_text(tmp_path, 'raw_counts = "yes"').split("\n").index('raw_counts = "yes"') + 1
     )
 
-    text = config_text(tmp_path).replace('kind = "scale"', 'kind = "axle_scale"')
+    text = config_text(tmp_path).replace('kind = "scale"', 'kind = "wim"')
     with pytest.raises(ConfigError, match=r"options\.raw_counts: only a weight transmitter"):
         parse_config(text, path)
     text = config_text(tmp_path).replace('"modbus-weight"', '"toledo"')

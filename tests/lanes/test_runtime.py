@@ -31,8 +31,8 @@ class Devices:
     def __init__(self) -> None:
         self.sink = None
 
-    def __call__(self, lanes, sink, clock):
-        del lanes, clock
+    def __call__(self, lanes, sink, clock, converters):
+        del lanes, clock, converters
         self.sink = sink
         return self
 

@@ -55,8 +55,8 @@ class FeedDevices:
     hang_s: float = 0.0
     reconnects: list[str] = field(default_factory=list)
 
-    def open(self, lanes, sink, clock) -> FeedDevices:
-        del lanes
+    def open(self, lanes, sink, clock, converters) -> FeedDevices:
+        del lanes, converters
         self.sink, self.clock = sink, clock
         return self
 

@@ -29,6 +29,7 @@ from drivers.sim.indicator import CONTINUOUS, OUTPUT_RATE_HZ, POLLED, PolledRepl
 from drivers.sim.pictures import plate_picture, scene_picture
 from drivers.sim.sign import SignSimulator
 from drivers.sim.stream import StreamSimulator
+from drivers.sim.transmitter import AxleTransmitterSim, CountModel, count_model
 from drivers.transport import PortSettings
 from station.config import DeviceConfig
 
@@ -210,6 +211,16 @@ class IndicatorSim:
             self.sim.stop(2.0)
 
 
+def counts_of(device: DeviceConfig) -> CountModel | None:
+    """How a `raw_counts = true` transmitter's load cells count (drivers.sim.transmitter)."""
+    if device.options.get("raw_counts") is not True:
+        return None
+    try:
+        return count_model(device.options, device.id)
+    except ValueError as error:
+        raise TrafficRigError(str(error)) from None
+
+
 class WeightTransmitterDevice:
     """A Modbus weight transmitter under a platform: the gross follows the passage."""
 
@@ -217,10 +228,13 @@ class WeightTransmitterDevice:
         self.device = device
         self.rate_hz = float(device.options.get("rate_hz", PLATFORM_RATE_HZ))
         self.sim = WeightTransmitterSim(register_map(device), unit=device.options.get("unit"))
+        self.counts = counts_of(device)
         self._timeline = _Timeline(self._apply, self.rate_hz * speedup)
 
     def _apply(self, value: IndicatorValue) -> None:
-        self.sim.set(gross_kg=value.weight_kg, stable=value.stable)
+        kg = value.weight_kg
+        gross = kg if self.counts is None else self.counts.counts(kg)
+        self.sim.set(gross_kg=gross, stable=value.stable)
 
     def start(self) -> None:
         _start_modbus(self.sim, self.device)
@@ -231,6 +245,28 @@ class WeightTransmitterDevice:
 
     def stop(self) -> None:
         self._timeline.stop()
+        self.sim.stop()
+
+
+class AxleTransmitterDevice:
+    """A Modbus weight transmitter under an axle scale: the station polls it once per sample,
+    so each poll takes the passage's next sample (drivers.sim.transmitter), in counts with
+    options.raw_counts. A passage lasts as many polls as it has samples: it is not sped up."""
+
+    def __init__(self, device: DeviceConfig) -> None:
+        self.device = device
+        self.rate_hz = float(device.options.get("rate_hz", PLATFORM_RATE_HZ))
+        self.sim = AxleTransmitterSim(
+            register_map(device), unit=device.options.get("unit"), counts=counts_of(device)
+        )
+
+    def start(self) -> None:
+        _start_modbus(self.sim, self.device)
+
+    def play(self, passage: Passage) -> threading.Event:
+        return self.sim.play([value.weight_kg for value in passage.values])
+
+    def stop(self) -> None:
         self.sim.stop()
 
 

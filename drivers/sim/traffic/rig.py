@@ -18,6 +18,7 @@ from typing import Any
 from drivers.sim.indicator import CONTINUOUS, POLLED
 from drivers.sim.traffic.devices import (
     PLATFORM_RATE_HZ,
+    AxleTransmitterDevice,
     CameraDevice,
     IndicatorSim,
     IoDevice,
@@ -151,6 +152,8 @@ class TrafficRig:
         if device.driver in CONTINUOUS + POLLED:
             rate = DEFAULT_AXLE_RATE_HZ if device.kind == "axle_scale" else PLATFORM_RATE_HZ
             return IndicatorSim(device, speedup=self.speedup, default_rate_hz=rate)
+        if device.driver == "modbus-weight" and device.kind == "axle_scale":
+            return AxleTransmitterDevice(device)
         if device.driver == "modbus-weight":
             return WeightTransmitterDevice(device, speedup=self.speedup)
         if device.driver == "modbus-io":
