@@ -18,7 +18,9 @@ from station.lanes.notices import (
     DeviceChanged,
     LaneStateChanged,
     PlateNeeded,
+    QueuedRecorded,
     Released,
+    StorageQueueChanged,
     VehicleAbandoned,
     WeighingCompleted,
 )
@@ -228,6 +230,9 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.panels.get(self.active_lane)
 
     def on_notice(self, notice: object) -> None:
+        if isinstance(notice, StorageQueueChanged | QueuedRecorded):
+            self._on_queue_notice(notice)
+            return
         panel = self.panels.get(getattr(notice, "lane", -1))
         if panel is None:
             return
@@ -252,6 +257,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _completed(self, panel: LanePanel, notice: WeighingCompleted) -> None:
         panel.show_completed(notice)
+        if not notice.check_no:  # queued on this workstation: no record to show yet
+            return
         ctx = self.ctx
         self.ctx.tasks.run(
             lambda: views.weighing_detail(
@@ -491,6 +498,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.upload_warning.setStyleSheet("color: white; background: #b3261e; padding: 0 6px;")
         self.upload_warning.hide()
         self.statusBar().addPermanentWidget(self.upload_warning)
+        self.queue_warning = QtWidgets.QLabel()
+        self.queue_warning.setStyleSheet("color: white; background: #b3261e; padding: 0 6px;")
+        self.queue_warning.hide()
+        self.statusBar().addPermanentWidget(self.queue_warning)
         self.drift_warning = QtWidgets.QLabel()
         self.drift_warning.setStyleSheet("color: white; background: #b3261e; padding: 0 6px;")
         self.drift_warning.hide()
@@ -519,6 +530,29 @@ class MainWindow(QtWidgets.QMainWindow):
         last = status.passes[0] if status.passes else None
         failed = last is not None and last.status == "FAILED"
         self._show_upload_warning(failed, status.clock_skew_s, last.error if last else "")
+
+    def _on_queue_notice(self, notice: StorageQueueChanged | QueuedRecorded) -> None:
+        if isinstance(notice, StorageQueueChanged):
+            self._show_queue(notice)
+            return
+        text = self.tr("Lane {n}: the weighing queued at {time} is recorded as {check}")
+        at = f"{notice.queued_at:%H:%M:%S}"
+        self._say(text.format(n=notice.lane, time=at, check=notice.check_no))
+
+    def _show_queue(self, state: StorageQueueChanged) -> None:
+        """While the shared database server is gone, weighings wait on this workstation."""
+        parts = []
+        if not state.online:
+            parts.append(self.tr("Database server unreachable: {n} weighings queued here").format(
+                n=state.pending))  # fmt: skip
+        elif state.pending:
+            parts.append(self.tr("Database server back: {n} queued weighings to record").format(
+                n=state.pending))  # fmt: skip
+        if state.set_aside:
+            parts.append(self.tr("{n} queued entries could not be recorded (see the log)").format(
+                n=state.set_aside))  # fmt: skip
+        self.queue_warning.setText(" · ".join(parts))
+        self.queue_warning.setVisible(bool(parts))
 
     def _show_drift(self, scales: list[str]) -> None:
         """Scales whose drift analysis warns; the Drift tab has the evidence."""

@@ -42,6 +42,11 @@ GATE_FLAGS = (
 )
 
 
+# On an outcome only (never in a record): the weighing is queued on this workstation because
+# the database server is unreachable; it has no ticket number yet (station.lanes.spooling).
+QUEUED = "QUEUED"
+
+
 def enforceable(flags: set[str] | frozenset[str], is_over: bool) -> bool:
     """Whether a weighing may open or close a case and issue a notice."""
     if flags.intersection(GATE_FLAGS):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from station.domain.readings import DeviceStatus
 
@@ -83,6 +84,25 @@ class LaneStateChanged:
     state: str
 
 
+@dataclass(frozen=True, slots=True)
+class StorageQueueChanged:
+    """The database server stopped or started answering, or the local queue changed size
+    (station.lanes.spooling): `pending` weighings wait on this workstation."""
+
+    online: bool
+    pending: int
+    set_aside: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedRecorded:
+    """A weighing queued while the server was unreachable is now a record, `check_no`."""
+
+    lane: int
+    check_no: str
+    queued_at: datetime
+
+
 Notice = (
     VehicleEntered
     | PlateNeeded
@@ -92,4 +112,6 @@ Notice = (
     | Released
     | DeviceChanged
     | LaneStateChanged
+    | StorageQueueChanged
+    | QueuedRecorded
 )

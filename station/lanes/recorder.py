@@ -18,11 +18,11 @@ from station.domain.records import UNREAD_PLATE, PictureRef, PictureType
 from station.lanes.capture import Capture, Outcome, enforceable
 from station.lanes.settings import LaneSettings
 from station.services.recording import Observed, WeighingContext, stage_observed
-from station.storage import cases, checks, journal
+from station.storage import cases, checks, journal, spool
 from station.storage.calibration import calibration_counter, seal_is_open
 from station.storage.cases import CaseInfo
 from station.storage.database import Database
-from station.storage.evidence import Committed
+from station.storage.evidence import COUNTER_AT_COMMIT, Committed
 from station.storage.evidence import WriteSession as Session
 from station.storage.files import PictureStore, StoredFile
 from station.storage.queries import axle_layout
@@ -112,9 +112,13 @@ class LaneRecorder:
     # ---- the weighing -----------------------------------------------------------------
 
     def _gate_flags(
-        self, session: Session, scale_id: str, cert: Certificate | None, t_event: float
+        self,
+        session: Session,
+        scale_id: str,
+        cert: Certificate | None,
+        used: int | None,
+        today: date,
     ) -> set[str]:
-        today = beijing_now().date()
         flags = set()
         if cert is None:
             flags.add("NO_CERTIFICATE")
@@ -126,11 +130,14 @@ class LaneRecorder:
             flags.add("NO_SCALE_CHECK")
         if seal_is_open(session, scale_id):
             flags.add("SEAL_OPEN")
-        if self._converted_with is not None:
-            used = self._converted_with(scale_id, t_event)
-            if used is not None and used != calibration_counter(session, scale_id):
-                flags.add("CALIBRATION_CHANGED")
+        if used is not None and used != calibration_counter(session, scale_id):
+            flags.add("CALIBRATION_CHANGED")
         return flags
+
+    def _converted_counter(self, scale_id: str, t_event: float) -> int | None:
+        if self._converted_with is None:
+            return None
+        return self._converted_with(scale_id, t_event)
 
     def _pictures(self, capture: Capture) -> tuple[tuple[StoredFile, ...], tuple[PictureRef, ...]]:
         files = tuple(self._store.put(picture.data, picture.mime) for picture in capture.pictures)
@@ -141,11 +148,34 @@ class LaneRecorder:
         return files, refs
 
     def commit(self, settings: LaneSettings, capture: Capture) -> Outcome:
+        outcome = self._commit(settings, capture, None)
+        assert outcome is not None  # only a queued entry can have been committed already
+        return outcome
+
+    def commit_queued(
+        self, settings: LaneSettings, capture: Capture, spool_id: str, queued_at: datetime
+    ) -> Outcome | None:
+        """Commit a weighing queued while the server was unreachable, at its own time.
+
+        None when this queue entry was committed before (a crash after the commit, before
+        the entry left the queue): it is never recorded twice.
+        """
+        return self._commit(settings, capture, (spool_id, queued_at))
+
+    def _commit(
+        self, settings: LaneSettings, capture: Capture, queued: tuple[str, datetime] | None
+    ) -> Outcome | None:
         files, refs = self._pictures(capture)  # content-addressed: a crash leaves only orphans
         cert = current_certificate(self._database, settings.scale_id)
+        used = self._converted_counter(settings.scale_id, capture.t_event)
         with self._database.transaction() as session:
-            moment = beijing_now()
-            gates = self._gate_flags(session, settings.scale_id, cert, capture.t_event)
+            journal_state = journal.attempt_state(session, capture.attempt_id)
+            if queued is not None and (
+                spool.already_committed(session, queued[0]) or journal_state == journal.DONE
+            ):
+                return None  # this entry, or the online commit that seemed to fail, is in
+            moment = beijing_now() if queued is None else queued[1]
+            gates = self._gate_flags(session, settings.scale_id, cert, used, moment.date())
             flags = set(capture.flags) | gates
             case = self._open_case(session, capture.plate.number, moment)
             verdict = self._limits.judge(capture.vehicle, moment.date())
@@ -168,11 +198,20 @@ class LaneRecorder:
                 pictures=refs,
                 flags=tuple(sorted(flags)),
                 first_check_no=case.check_no if case else None,
+                calibration_counter=COUNTER_AT_COMMIT if used is None else used,
             )
             committed = stage_observed(session, self._setup.site_code, context, observed, moment)
-            journal.finish_attempt(
-                session, capture.attempt_id, check_no=committed.check_no, moment=moment
-            )
+            # A local attempt (station.lanes.spooling) has no journal row; a queued one may
+            # have been marked INTERRUPTED by a restart meanwhile, and stays so.
+            if journal_state == journal.OPEN or (queued is None and capture.attempt_id > 0):
+                journal.finish_attempt(
+                    session, capture.attempt_id, check_no=committed.check_no, moment=moment
+                )
+            if queued is not None:
+                spool.mark_committed(
+                    session, spool_id=queued[0], check_no=committed.check_no,
+                    queued_at=queued[1], actor=self._setup.operator_id,
+                )  # fmt: skip
             touched = None
             if enforceable(flags, verdict.is_over):
                 touched = self._case_change(session, settings.number, case, committed, observed)

@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,20 +23,31 @@ from station.config import StationConfig
 from station.domain.limits import LimitBook
 from station.domain.readings import DeviceStatus, PlateColour
 from station.domain.records import CaseResult
-from station.lanes.notices import LaneStateChanged, Notice, Released, WeighingCompleted
+from station.lanes.capture import Recorder
+from station.lanes.notices import (
+    LaneStateChanged,
+    Notice,
+    QueuedRecorded,
+    Released,
+    StorageQueueChanged,
+    WeighingCompleted,
+)
 from station.lanes.ports import Clock, DeviceEvent, NoOutputs, OpenDevices, StationDevices, Tick
 from station.lanes.rawcounts import RawCounts
 from station.lanes.recorder import LaneRecorder, RecorderSetup
 from station.lanes.settings import lane_settings
+from station.lanes.spooling import QueueState, SpoolingRecorder
 from station.lanes.workflow import LaneCommandError, LaneWorkflow
 from station.storage import cases, checks, device_events, journal
-from station.storage.database import Database
+from station.storage.database import Database, connection_lost
 from station.storage.files import PictureStore
+from station.storage.spool import Spool, local_spool_path
 from station.timeutil import beijing_now
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.05
+WIND_DOWN_CATCH_UP_S = 10.0  # at a clean stop, commit what the returned server can take
 Subscriber = Callable[[Notice], None]
 EventTap = Callable[[int, DeviceEvent], None]
 
@@ -53,6 +64,7 @@ class Tally:
     ended: Counter[str] = field(default_factory=Counter)
     overrides: int = 0
     interrupted: int = 0
+    queued_committed: int = 0
 
     def count(self, notice: Notice) -> None:
         if isinstance(notice, WeighingCompleted):
@@ -63,6 +75,8 @@ class Tally:
                 self.case_changed(notice.case_id, notice.case_result or "OPEN")
         elif isinstance(notice, Released) and notice.override:
             self.overrides += 1
+        elif isinstance(notice, QueuedRecorded):
+            self.queued_committed += 1
 
     def case_changed(self, case_id: int, state: str, previous: str | None = None) -> None:
         """A case of this run is open (`OPEN`) or ended with `state` (a result, VOIDED);
@@ -183,15 +197,25 @@ class StationRuntime:
         # Devices that send raw counts: their readings become kg with the scale's
         # calibration coefficients before anything else sees them (station.lanes.rawcounts).
         raw = [
-            device.id
+            device
             for lane in config.lanes
             for device in lane.devices
             if device.options.get("raw_counts") is True
         ]
-        self._raw = RawCounts(database, raw, clock)
-        self._recorder = LaneRecorder(
+        # An axle scale's counts are kg before its drivers segment them (converters).
+        in_drivers = [device.id for device in raw if device.kind == "axle_scale"]
+        self._raw = RawCounts(database, [d.id for d in raw], clock, in_drivers=in_drivers)
+        self._lane_of = {device.id: lane.number for lane in config.lanes for device in lane.devices}
+        recorder = LaneRecorder(
             database, store, limits, setup, converted_with=self._raw.converted_with
         )
+        # Workstations sharing a database server queue locally while it is unreachable.
+        self._spooling: SpoolingRecorder | None = None
+        if not database.is_sqlite:
+            spool = Spool(local_spool_path(database))
+            self._spooling = SpoolingRecorder(recorder, database, spool, limits, operator_id)
+        self._recorder: Recorder = self._spooling or recorder
+        self._queue_state: QueueState | None = None
         kinds = {device.id: device.kind for lane in config.lanes for device in lane.devices}
         self._device_log = _DeviceLog(database, kinds)
         self._queue: queue.SimpleQueue[tuple[int, DeviceEvent] | _Call | None] = queue.SimpleQueue()
@@ -221,7 +245,8 @@ class StationRuntime:
 
     def tap_counts(self, tap: EventTap) -> None:
         """See device events as the devices sent them, before raw counts become kg (a
-        calibration procedure reading counts); as `tap`, it must only copy and return."""
+        calibration procedure reading counts; an axle scale's are kg already, converted in
+        its driver, with the counts in `raw`); as `tap`, it must only copy and return."""
         self._count_taps.append(tap)
 
     @property
@@ -234,16 +259,25 @@ class StationRuntime:
 
     def start(self) -> None:
         """Recover interrupted weighings, open the devices, start the core thread."""
-        found = journal.recover_interrupted(
-            self._database, actor=self._operator_id, moment=beijing_now()
-        )
+        try:
+            found = journal.recover_interrupted(
+                self._database, actor=self._operator_id, moment=beijing_now()
+            )
+        except Exception as exc:
+            if not connection_lost(exc):
+                raise
+            # A workstation may start while the shared server is down; the lanes queue.
+            log.error("database server unreachable at start; interrupted weighings not checked")
+            found = []
         self.tally.interrupted = len(found)
         for attempt in found:
             log.warning(
                 "lane %s: weighing started %s was interrupted", attempt.lane, attempt.started_at
             )
         if self._open_devices is not None:
-            self._devices = self._open_devices(self.config.lanes, self._put, self._clock)
+            self._devices = self._open_devices(
+                self.config.lanes, self._put, self._clock, self._raw.converters
+            )
         for lane in self.config.lanes:
             self._lanes[lane.number] = LaneWorkflow(
                 lane_settings(lane, self.config.workflow),
@@ -263,6 +297,8 @@ class StationRuntime:
         try:
             self._call(self._wind_down)
         finally:
+            if self._spooling is not None:
+                self._spooling.close()
             self._devices.close()
             self._queue.put(None)
             self._thread.join(10.0)
@@ -292,6 +328,24 @@ class StationRuntime:
                 next_tick = now + TICK_S
                 for number in self._lanes:
                     self._handle(number, Tick(now))
+                self._check_raw_counts()
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Commit what was queued while the server was unreachable, a little at a time."""
+        if self._spooling is None:
+            return
+        try:
+            done = self._spooling.catch_up()
+            state = self._spooling.state()
+        except Exception as exc:  # the queue file itself failed: say so, keep weighing
+            self._log_once(0, exc)
+            return
+        notices: list[Notice] = [QueuedRecorded(d.lane, d.check_no, d.queued_at) for d in done]
+        if state != self._queue_state:
+            self._queue_state = state
+            notices.append(StorageQueueChanged(state.online, state.pending, state.set_aside))
+        self._publish(notices)
 
     def _handle(self, number: int, event: Any) -> None:
         workflow = self._lanes.get(number)
@@ -306,11 +360,27 @@ class StationRuntime:
         except Exception as exc:  # never pass counts on as kg; the lane goes on
             self._log_once(number, exc)
             return
+        self._deliver(number, workflow, items)
+
+    def _deliver(self, number: int, workflow: LaneWorkflow, items: Sequence[DeviceEvent]) -> None:
         for item in items:
             self._tap(number, item, self._taps)
             self._run_lane(number, workflow, item)
             if isinstance(item, DeviceStatus):  # after the screen has been told
                 self._device_log.note(number, item)
+
+    def _check_raw_counts(self) -> None:
+        """The calibration of raw-count axle scales, checked between their readings."""
+        try:
+            states = self._raw.tick()
+        except Exception as exc:
+            self._log_once(0, exc)
+            return
+        for status in states:
+            number = self._lane_of[status.device_id]
+            workflow = self._lanes.get(number)
+            if workflow is not None:
+                self._deliver(number, workflow, [status])
 
     def _run_lane(self, number: int, workflow: LaneWorkflow, event: Any) -> None:
         try:
@@ -372,6 +442,13 @@ class StationRuntime:
     def _wind_down(self) -> list[Notice]:
         notices = self._flush_all()
         self._device_log.stop()
+        if self._spooling is not None:  # a last try; what stays queued goes at the next start
+            try:
+                done = self._spooling.catch_up(WIND_DOWN_CATCH_UP_S, retry_now=True)
+            except Exception as exc:
+                self._log_once(0, exc)
+                done = []
+            notices += [QueuedRecorded(d.lane, d.check_no, d.queued_at) for d in done]
         return notices
 
     def _flush_all(self) -> list[Notice]:
@@ -462,6 +539,8 @@ class StationRuntime:
                 "flags": dict(sorted(tally.flags.items())),
                 "overrides": tally.overrides,
                 "interrupted": tally.interrupted,
+                "queuedCommitted": tally.queued_committed,
+                "queuedLeft": self._spooling.state().pending if self._spooling else 0,
             }
 
         return self._call(collect)

@@ -33,6 +33,7 @@ from station.domain.vehicle import Vehicle
 from station.lanes.capture import (
     GATE_FLAGS,
     MERGED_FLAGS,
+    QUEUED,
     SUSPECT_FLAGS,
     Capture,
     Outcome,
@@ -513,6 +514,8 @@ def _listed(flags: tuple[str, ...], wanted: frozenset[str] | tuple[str, ...]) ->
 # In order: the first rule that applies decides. Each is (applies, step, reason prefix, flags
 # named in the reason).
 _RULES: tuple[tuple[Callable[[Outcome], bool], str, str, frozenset[str]], ...] = (
+    (lambda o: QUEUED in o.flags and o.is_over, "hold",
+     "无法连接数据库服务器，称重已暂存在本机；恢复后立案并开具通知书", frozenset()),
     (lambda o: bool(set(o.flags) & set(GATE_FLAGS)), "hold", "不能执法，需人工处理",
      frozenset(GATE_FLAGS)),
     (lambda o: o.is_over and bool(MERGED_FLAGS & set(o.flags)), "hold",

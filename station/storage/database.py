@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -16,16 +17,41 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from station import paths
 from station.timeutil import beijing_now
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# pg_advisory_lock key of schema migrations (the bytes of "MIGR"); the upload has its own.
+MIGRATION_LOCK_KEY = 0x4D494752
+# Set to 1 to upgrade a PostgreSQL database when pg_dump cannot back it up first.
+PG_UPGRADE_WITHOUT_BACKUP = "STATION_PG_UPGRADE_WITHOUT_BACKUP"
+
+
+SERVER_CONNECT_TIMEOUT_S = 5
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` says the database server cannot be reached (as opposed to bad data).
+
+    OperationalError and InterfaceError are what the drivers raise for a refused, dropped
+    or timed-out connection; a DBAPIError that invalidated its connection is one too.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def ping(database: Database) -> None:
+    """One round trip to the database; raises what the driver raises when it is gone."""
+    with database.reader.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 class StorageError(RuntimeError):
@@ -53,7 +79,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _make_engine(url: str, begin: str | None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A server behind a pulled cable must fail in seconds, not after TCP's minutes:
+        # the lane then queues its weighings locally (station.lanes.spooling).
+        # tcp_user_timeout and keepalives: a connection whose server vanished mid-request
+        # (no FIN, no RST) is given up in seconds too, not after TCP's retransmissions.
+        options = {
+            "connect_timeout": SERVER_CONNECT_TIMEOUT_S,
+            "tcp_user_timeout": SERVER_CONNECT_TIMEOUT_S * 1000,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 3,
+            "keepalives_count": 3,
+        }
+        return create_engine(url, pool_pre_ping=True, connect_args=options)
     if parsed.database in (None, "", ":memory:"):
         raise StorageError("an in-memory SQLite database cannot hold evidence; give a file path")
     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -118,7 +156,35 @@ class Database:
             return MigrationContext.configure(conn).get_current_revision()
 
     def upgrade(self, target: str = "head") -> UpgradeReport:
-        """Bring the schema to `target`; an existing older database is backed up first."""
+        """Bring the schema to `target`; an existing older database is backed up first.
+
+        Workstations sharing a server may start together after a program upgrade: the
+        first takes the migration lock, backs up and migrates; the others wait for it and
+        then find the schema current.
+        """
+        with self._migration_lock():
+            return self._upgrade(target)
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        if self.is_sqlite:  # one computer: BEGIN IMMEDIATE already serialises writers
+            yield
+            return
+        key = {"key": MIGRATION_LOCK_KEY}
+        try:
+            conn = self.writer.connect()
+        except DatabaseError as exc:
+            raise StorageError(f"cannot open the database {self._safe_url()}: {exc.orig}") from exc
+        with conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+                conn.commit()
+
+    def _upgrade(self, target: str) -> UpgradeReport:
         try:
             current = self.current_revision()
         except DatabaseError as exc:
@@ -156,10 +222,7 @@ class Database:
         """Copy a SQLite database with the online backup API before changing its schema."""
         source = self.sqlite_path
         if source is None:
-            log.warning(
-                "no automatic backup for %s; back it up with the server's tools", self._safe_url()
-            )
-            return None
+            return self._backup_postgres(revision)
         folder = self.backup_dir or source.parent / "backups"
         folder.mkdir(parents=True, exist_ok=True)
         stamp = beijing_now().strftime("%Y%m%d-%H%M%S")
@@ -171,6 +234,35 @@ class Database:
         finally:
             dst.close()
             src.close()
+        return target
+
+    def _backup_postgres(self, revision: str) -> Path | None:
+        """pg_dump the database before changing its schema (docs/backup.md).
+
+        Without a dump the upgrade is refused, unless STATION_PG_UPGRADE_WITHOUT_BACKUP=1
+        says the server's own backups are enough.
+        """
+        # Imported here: the backup module builds on this one.
+        from station.storage.backup import BackupError, dump_postgres  # noqa: PLC0415
+
+        folder = self.backup_dir or paths.data_dir() / "backups"
+        stamp = beijing_now().strftime("%Y%m%d-%H%M%S")
+        name = make_url(self.url).database or "station"
+        target = folder / f"{name}-{revision}-{stamp}.pgdump"
+        try:
+            dump_postgres(self.url, target)
+        except (BackupError, OSError) as exc:
+            if os.environ.get(PG_UPGRADE_WITHOUT_BACKUP) == "1":
+                log.warning(
+                    "upgrading %s without a backup (%s=1): %s",
+                    self._safe_url(), PG_UPGRADE_WITHOUT_BACKUP, exc,
+                )  # fmt: skip
+                return None
+            raise StorageError(
+                f"the database {self._safe_url()} was not upgraded from schema {revision}: "
+                f"no backup could be made first ({exc}); fix that, or set "
+                f"{PG_UPGRADE_WITHOUT_BACKUP}=1 to upgrade without one"
+            ) from exc
         return target
 
 

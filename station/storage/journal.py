@@ -142,6 +142,15 @@ def update_attempt(
             row.detail_json = _dump(merged)
 
 
+def attempt_state(source: Database | Session, attempt_id: int) -> str | None:
+    """The attempt's state (OPEN, DONE, ...), None for an id the journal never gave."""
+    if isinstance(source, Session):
+        row = source.get(WeighingAttempt, attempt_id)
+        return None if row is None else row.state
+    with source.read() as session:
+        return attempt_state(session, attempt_id)
+
+
 def finish_attempt(session: Session, attempt_id: int, *, check_no: str, moment: datetime) -> None:
     """The attempt produced the weighing `check_no`; staged in the weighing's transaction."""
     if not check_no:

@@ -23,6 +23,7 @@ from station.storage import outbox
 from station.storage.checks import ProvinceEntry, apply_province_watchlist
 from station.storage.database import Database
 from station.storage.files import PictureStore
+from station.storage.station_lock import station_upload_lock
 from station.timeutil import beijing_now, beijing_today, format_time
 from station.upload.keys import KeyFileError, load_key
 from station.upload.lock import PassLock, PassLocked
@@ -127,7 +128,9 @@ def run_pass(
         return outcome
     runner = _Pass(config, database, platform, outcome=outcome, progress=progress, devices=devices)
     try:
-        with PassLock(config.data_dir / "upload.lock"):
+        with PassLock(config.data_dir / "upload.lock"), station_upload_lock(database) as held:
+            if not held:
+                raise PassLocked("another workstation of this station is running an upload pass")
             _locked_pass(runner, trigger=trigger, actor=actor)
     except PassLocked as exc:
         outcome.status, outcome.error = "FAILED", str(exc)

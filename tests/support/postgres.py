@@ -66,17 +66,27 @@ class Cluster:
             "UTF8",
             "--locale=C.UTF-8",
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server on its existing data folder (after `start` and `halt`)."""
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(
             str(self.bindir / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.root / "data"),
             "-l",
             str(self.root / "server.log"),
             "-w",
             "-o",
             options,
             "start",
+        )
+
+    def halt(self) -> None:
+        """Stop the server and keep its data, as a station server restarting does."""
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w", "stop"
         )
 
     def stop(self) -> None:
@@ -104,6 +114,18 @@ class Cluster:
         ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+def pg_bindir() -> Path:
+    """The PostgreSQL programs, or skip (fail when STATION_REQUIRE_POSTGRES=1)."""
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("STATION_REQUIRE_POSTGRES") == "1":
+            pytest.fail(
+                "PostgreSQL binaries (initdb, pg_ctl) not found but STATION_REQUIRE_POSTGRES=1"
+            )
+        pytest.skip("PostgreSQL binaries not found (install postgresql to run these tests)")
+    return bindir
 
 
 @pytest.fixture(scope="session")
