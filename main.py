@@ -2,6 +2,7 @@
 
     python main.py [--config F]         the operator's desktop (GUI)
     python main.py --demo               the desktop on simulators with a throwaway station
+    python main.py setup [--config F]   the first-run wizard, then the desktop
     python main.py demo                 a headless demonstration on a throwaway station
     python main.py judge                judge one vehicle: JSON on stdin, JSON on stdout
     python main.py verify [--config F]  check the database and its hash chain
@@ -13,10 +14,13 @@
     python main.py print-record CHECKNO --kind ticket|unload|sheet --out FILE.pdf
     python main.py report daily|weekly|dekad|monthly --date yyyy-MM-dd --out FILE.pdf
                    [--printer NAME|default] [--config F]   save (and print) a document
-    python main.py cert add|list, scale-check, calibration history|record
+    python main.py cert add|list, scale-check, calibration history|record|dynamic
                                          the technician's commands (station/cli_maintenance.py)
+    python main.py backup --out FILE    one archive of the database and pictures (docs/backup.md)
+    python main.py restore FILE [--force]  check an archive, then restore it
 
-Exit codes: 0 success, 1 a check failed (verify), 2 bad input or configuration.
+Exit codes: 0 success, 1 a check failed (verify) or setup was cancelled, 2 bad input or
+configuration.
 Heavy modules are imported inside each command so `judge` starts fast.
 """
 
@@ -88,6 +92,9 @@ def _build_parser() -> argparse.ArgumentParser:
     from station import cli_mpe
 
     cli_mpe.add_parser(commands)
+    from station import cli_backup  # backup, restore
+
+    cli_backup.add_parsers(commands)
     upload = commands.add_parser(
         "upload", help="one upload pass to the provincial platform (exit 0 done, 3 left, 2 config)"
     )
@@ -95,6 +102,9 @@ def _build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--actor", default="scheduler", help="who started the pass (for the log)")
     gui = commands.add_parser("gui", help="the operator's desktop (the default)")
     _add_gui_options(gui)
+    setup = commands.add_parser("setup", help="the first-run wizard of a new station")
+    _add_config_option(setup)
+    setup.add_argument("--lang", choices=["zh_CN", "en"], default=None, help="UI language")
     return parser
 
 
@@ -230,12 +240,15 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_maintenance(args: argparse.Namespace) -> int:
-    # The composition root: the calibration record's renderer comes from reports/.
+    # The composition root: the calibration records' renderers come from reports/.
     from reports.calibration import render_calibration_record
+    from reports.calibration_dynamic import render_dynamic_record
     from station import cli_maintenance
 
     if args.command == "calibration":
-        return cli_maintenance.run_calibration(args, render=render_calibration_record)
+        return cli_maintenance.run_calibration(
+            args, render=render_calibration_record, render_dynamic=render_dynamic_record
+        )
     return cli_maintenance.COMMANDS[args.command](args)
 
 
@@ -346,6 +359,12 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_gui(args)
 
 
+def _run_setup(args: argparse.Namespace) -> int:
+    from ui.app import run_setup
+
+    return run_setup(args)
+
+
 def _run_mpe(args: argparse.Namespace) -> int:
     from station import cli_mpe
 
@@ -353,7 +372,7 @@ def _run_mpe(args: argparse.Namespace) -> int:
 
 
 def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from station import cli, cli_maintenance
+    from station import cli, cli_backup, cli_maintenance
 
     return {
         "judge": cli.run_judge,
@@ -362,6 +381,7 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "init": cli.run_init,
         "demo": cli.run_demo,
         "gui": _run_gui,
+        "setup": _run_setup,
         "probe": _run_probe,
         "simulate": _run_simulate,
         "axles": _run_axles,
@@ -371,6 +391,8 @@ def _command_table() -> dict[str, Callable[[argparse.Namespace], int]]:
         "report": _run_report,
         "upload": cli.run_upload,
         "mpe": _run_mpe,
+        "backup": cli_backup.run_backup,
+        "restore": cli_backup.run_restore,
     }
 
 

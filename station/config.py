@@ -22,7 +22,7 @@ import string
 import tempfile
 import textwrap
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,11 +43,14 @@ __all__ = [
     "StationConfig",
     "StationSection",
     "WorkflowSection",
+    "check_field",
     "default_config",
     "demo_config_text",
     "load_config",
     "parse_config",
+    "station_config_text",
     "write_demo_config",
+    "write_text_atomic",
 ]
 
 
@@ -1233,6 +1236,7 @@ def _section(ctx: _Context, data: Mapping[str, Any], table: Table) -> dict:
 
 # Device options the station itself reads (the rest go to the driver as they are).
 RAW_COUNTS_DRIVERS = ("modbus-weight",)
+RAW_COUNTS_KINDS = ("scale", "axle_scale")
 
 
 def _station_options(ctx: _Context, values: Mapping[str, Any], where: str) -> None:
@@ -1245,12 +1249,14 @@ def _station_options(ctx: _Context, values: Mapping[str, Any], where: str) -> No
     value = options["raw_counts"]
     if type(value) is not bool:
         ctx.fail(key, f"must be true or false; got {_describe(value)}")
-    if value and (values["kind"] != "scale" or values["driver"] not in RAW_COUNTS_DRIVERS):
+    kind, driver = values["kind"], values["driver"]
+    if value and (kind not in RAW_COUNTS_KINDS or driver not in RAW_COUNTS_DRIVERS):
+        kinds = " or ".join(f'"{name}"' for name in RAW_COUNTS_KINDS)
         ctx.fail(
             key,
-            f'only a weight transmitter sends raw counts: kind = "scale" with driver '
-            f"{' or '.join(map(repr, RAW_COUNTS_DRIVERS))}, not kind {values['kind']!r} "
-            f"with driver {values['driver']!r}",
+            f"only a weight transmitter sends raw counts: kind = {kinds} with driver "
+            f"{' or '.join(map(repr, RAW_COUNTS_DRIVERS))}, not kind {kind!r} "
+            f"with driver {driver!r}",
         )
 
 
@@ -1510,18 +1516,42 @@ def _render_signals() -> list[str]:
     return lines
 
 
-def demo_config_text() -> str:
-    """A complete, commented configuration of a demo station with simulated devices."""
-    lines = [_DEMO_HEADER.rstrip("\n")]
+def station_config_text(
+    values: Mapping[str, Mapping[str, Any]], lanes: Sequence[Mapping[str, Any]], header: str
+) -> str:
+    """A complete, commented configuration: every section with its documentation, the
+    ``values`` (section name -> key -> value) in place of the defaults, then ``lanes``,
+    each a lane table's keys with its ``devices`` (device tables' keys and ``options``)."""
+    lines = [header.rstrip("\n")]
     for table in SECTIONS:
-        lines += _render_table(table, DEMO_STATION if table is STATION_TABLE else {})
-    for lane_index, lane in enumerate(DEMO_LANES):
+        lines += _render_table(table, values.get(table.name, {}))
+    first_device = True
+    for lane_index, lane in enumerate(lanes):
         lines += _render_table(LANE_TABLE, lane, skip=("devices", "signals"), brief=lane_index > 0)
         if lane_index == 0:
             lines += _render_signals()
-        for device_index, device in enumerate(lane["devices"]):
-            lines += _render_device(device, first=lane_index == device_index == 0)
+        for device in lane.get("devices", ()):
+            lines += _render_device(device, first=first_device)
+            first_device = False
     return "\n".join(lines) + "\n"
+
+
+def demo_config_text() -> str:
+    """A complete, commented configuration of a demo station with simulated devices."""
+    return station_config_text({STATION_TABLE.name: DEMO_STATION}, DEMO_LANES, _DEMO_HEADER)
+
+
+def check_field(table_name: str, key: str, value: Any) -> Any:
+    """Check one value as the file's validator does, for forms that build a file.
+
+    Returns the value converted; raises ConfigError naming ``table_name.key`` with what is
+    allowed. Checks across keys (a province code against the station's, unique ids) are
+    the whole file's, in `parse_config`.
+    """
+    tables = {table.name: table for table in (*SECTIONS, LANE_TABLE, DEVICE_TABLE)}
+    item = next(item for item in tables[table_name].fields if item.name == key)
+    context = _Context(None, _Locator(""), paths.config_dir())
+    return _typed(context, item, _join(table_name, key), value)
 
 
 def write_demo_config(path: Path, overwrite: bool = False) -> None:
@@ -1532,12 +1562,18 @@ def write_demo_config(path: Path, overwrite: bool = False) -> None:
             "file already exists; not overwritten (pass overwrite=True to replace it)",
             path=path.absolute(),
         )
+    write_text_atomic(path, demo_config_text())
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8): a power cut leaves the old or the new file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(demo_config_text().encode("utf-8"))
+            handle.write(text.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

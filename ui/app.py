@@ -29,8 +29,9 @@ from drivers.lanes import open_devices
 from drivers.sim.ports import with_free_ports
 from station.config import ConfigError, LaneConfig, StationConfig, demo_config_text, load_config
 from station.lanes.headless import certify_simulated_scales
-from station.lanes.ports import Clock, EventSink, OpenDevices, StationDevices
+from station.lanes.ports import Clock, Converters, EventSink, OpenDevices, StationDevices
 from station.lanes.runtime import StationRuntime
+from station.paths import default_config_path
 from station.security import LoginPolicy, Role
 from station.storage import desk
 from station.storage.accounts import (
@@ -43,6 +44,7 @@ from station.storage.database import Database, StorageError, open_database
 from station.tables import load_limit_book
 from ui.bridge import Bridge
 from ui.context import AppContext, Session
+from ui.first_run import run_first_run
 from ui.fonts import install_font
 from ui.gc_guard import GuiThreadCollector
 from ui.i18n import install_language
@@ -106,8 +108,10 @@ def application(language: str) -> tuple[QtWidgets.QApplication, list]:
 def _devices_opener(holder: dict, opener: OpenDevices) -> OpenDevices:
     """open_devices for the runtime, keeping the drivers for the device view."""
 
-    def keep(lanes: Sequence[LaneConfig], sink: EventSink, clock: Clock) -> StationDevices:
-        holder["devices"] = opener(lanes, sink, clock)
+    def keep(
+        lanes: Sequence[LaneConfig], sink: EventSink, clock: Clock, converters: Converters
+    ) -> StationDevices:
+        holder["devices"] = opener(lanes, sink, clock, converters)
         return holder["devices"]
 
     return keep
@@ -165,7 +169,7 @@ def _fail(text: str) -> int:
     return 2
 
 
-def sign_in(desktop: Desktop, first_password: str | None) -> None:
+def sign_in(desktop: Desktop, first_password: str | None, login: str = "") -> None:
     """Ask who is at the desk (not modal for the event loop: lanes keep running)."""
     ctx = desktop.ctx
     dialog = LoginDialog(
@@ -178,6 +182,8 @@ def sign_in(desktop: Desktop, first_password: str | None) -> None:
             )
         )
         dialog.login_edit.setText("admin")
+    elif login:
+        dialog.login_edit.setText(login)
 
     def accepted() -> None:
         user = dialog.signed_in
@@ -198,17 +204,38 @@ def run_gui(args: argparse.Namespace) -> int:
         return run_demo(args)
     language = args.lang or "zh_CN"
     app, translators = application(language)
+    path = Path(args.config) if args.config else default_config_path()
+    set_up = not path.exists()
+    # A new station: the first-run wizard writes the configuration (docs/first-run.md).
+    if set_up and run_first_run(path, language, translators) is None:
+        print("gui: setup cancelled; nothing was written", file=sys.stderr)
+        return 1
     try:
-        config = load_config(args.config)
+        config = load_config(path)
         database, _ = open_database(config.database.url, config.database.backup_dir)
         first_password = ensure_admin(database)
     except (ConfigError, StorageError, OSError) as exc:
         return _fail(str(exc))
-    desktop = build_desktop(config, database, language=args.lang or config.station.language)
+    # The wizard's language choice is in the new file (and its translators are installed).
+    language = config.station.language if set_up else args.lang or config.station.language
+    desktop = build_desktop(config, database, language=language)
     desktop.translators = translators
     desktop.window.show()
-    sign_in(desktop, first_password)
+    sign_in(desktop, first_password, login="admin" if set_up else "")
     return _exec(app, desktop, args)
+
+
+def run_setup(args: argparse.Namespace) -> int:
+    """`main.py setup`: the first-run wizard, then the desktop; never over an existing file."""
+    path = Path(args.config) if args.config else default_config_path()
+    if path.exists():
+        print(
+            f"setup: {path} already exists; change it in Station > Settings, or move it "
+            "away to set up the station again",
+            file=sys.stderr,
+        )
+        return 2
+    return run_gui(args)
 
 
 def _startup_probe(window: MainWindow) -> None:

@@ -64,6 +64,21 @@ def ensure_admin(database: Database) -> str | None:
         return password
 
 
+def create_admin(database: Database, password: str, policy: LoginPolicy) -> bool:
+    """The first-run wizard's `admin`, with the password the installer chose there.
+
+    Only a database without operators gets one (True); otherwise nothing changes (False),
+    so running the wizard again cannot reset an existing admin's password.
+    """
+    check_password_policy(password, policy, "admin")
+    with database.transaction() as session:
+        if session.scalar(select(func.count()).select_from(Operator)):
+            return False
+        _add_operator(session, "admin", "系统管理员", Role.ADMIN, password, must_change=False)
+        record_audit(session, SYSTEM, "ADMIN_CREATED", {"login": "admin", "by": "setup"})
+        return True
+
+
 def _add_operator(
     session: Session, login: str, name: str, role: Role, password: str, *, must_change: bool
 ) -> Operator:

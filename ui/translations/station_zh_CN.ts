@@ -69,6 +69,49 @@
     </message>
 </context>
 <context>
+    <name>AdminPage</name>
+    <message>
+        <source>The administrator (login admin) adds the operators, supervisors and technicians. The password needs at least {n} characters, letters and digits or symbols, and must not contain the word admin.</source>
+        <translation>系统管理员（用户名 admin）负责添加值班员、站长和技术员账户。密码至少 {n} 个字符，须同时包含字母和数字或符号，且不得包含 admin 字样。</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Password again</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>系统管理员</translation>
+    </message>
+    <message>
+        <source>Enter the administrator&apos;s password twice.</source>
+        <translation>请输入两次管理员密码。</translation>
+    </message>
+    <message>
+        <source>The two passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+    <message>
+        <source>Too short: at least {n} characters.</source>
+        <translation>密码太短：至少 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>Too weak: use letters and digits or symbols.</source>
+        <translation>密码太弱：须同时包含字母和数字或符号。</translation>
+    </message>
+    <message>
+        <source>The password must not contain the word admin.</source>
+        <translation>密码不得包含 admin 字样。</translation>
+    </message>
+</context>
+<context>
     <name>ApprovalDialog</name>
     <message>
         <source>Supervisor approval</source>
@@ -134,6 +177,10 @@
         <translation>记录检定/校准</translation>
     </message>
     <message>
+        <source>Dynamic check recorded</source>
+        <translation>已记录动态检定</translation>
+    </message>
+    <message>
         <source>in service</source>
         <translation>使用中检验</translation>
     </message>
@@ -148,6 +195,14 @@
     <message>
         <source>reason: {reason}</source>
         <translation>原因：{reason}</translation>
+    </message>
+    <message>
+        <source>dynamic run {n}, {kind}, classes {vehicle}/{axle}, {passes} passes, {verdict} ({failed} of {items} items fail)</source>
+        <translation>动态记录 {n}，{kind}，准确度等级 {vehicle}/{axle}，过秤 {passes} 次，{verdict}（{items} 项中 {failed} 项不合格）</translation>
+    </message>
+    <message>
+        <source>certificate {number}</source>
+        <translation>证书 {number}</translation>
     </message>
     <message>
         <source>No calibration event is recorded for this scale.</source>
@@ -405,6 +460,14 @@
         <translation>剩余天数</translation>
     </message>
     <message>
+        <source>Open scanned copy</source>
+        <translation>打开扫描件</translation>
+    </message>
+    <message>
+        <source>The stored scan of {scale} is missing or altered: {problem}</source>
+        <translation>{scale} 已保存的扫描件缺失或被改动：{problem}</translation>
+    </message>
+    <message>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -435,6 +498,10 @@
     <message>
         <source>{scale}: {days} days left</source>
         <translation>{scale}：剩余 {days} 天</translation>
+    </message>
+    <message>
+        <source>The scan must be a JPEG, PNG or PDF file.</source>
+        <translation>扫描件必须是 JPEG、PNG 或 PDF 文件。</translation>
     </message>
 </context>
 <context>
@@ -474,6 +541,220 @@
     <message>
         <source>A permit close needs the permit number.</source>
         <translation>以许可证结案须填写许可证号。</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceForm</name>
+    <message>
+        <source>Test</source>
+        <translation>测试</translation>
+    </message>
+    <message>
+        <source>Read a few values from the device</source>
+        <translation>从设备读取几个数值</translation>
+    </message>
+    <message>
+        <source>Serial port (RS-232 / RS-485)</source>
+        <translation>串口（RS-232 / RS-485）</translation>
+    </message>
+    <message>
+        <source>Network (TCP)</source>
+        <translation>网络（TCP）</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation>驱动</translation>
+    </message>
+    <message>
+        <source>Device id</source>
+        <translation>设备编号</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>连接方式</translation>
+    </message>
+    <message>
+        <source>None (N)</source>
+        <translation>无校验（N）</translation>
+    </message>
+    <message>
+        <source>Even (E)</source>
+        <translation>偶校验（E）</translation>
+    </message>
+    <message>
+        <source>Odd (O)</source>
+        <translation>奇校验（O）</translation>
+    </message>
+    <message>
+        <source>Baud</source>
+        <translation>波特率</translation>
+    </message>
+    <message>
+        <source>Data bits</source>
+        <translation>数据位</translation>
+    </message>
+    <message>
+        <source>Parity</source>
+        <translation>校验</translation>
+    </message>
+    <message>
+        <source>Stop bits</source>
+        <translation>停止位</translation>
+    </message>
+    <message>
+        <source>Serial port</source>
+        <translation>串口</translation>
+    </message>
+    <message>
+        <source>Line settings</source>
+        <translation>串口参数</translation>
+    </message>
+    <message>
+        <source>TCP port</source>
+        <translation>TCP 端口</translation>
+    </message>
+    <message>
+        <source>URL path</source>
+        <translation>URL 路径</translation>
+    </message>
+    <message>
+        <source>Register map</source>
+        <translation>寄存器映射</translation>
+    </message>
+    <message>
+        <source>Modbus unit id</source>
+        <translation>Modbus 从站地址</translation>
+    </message>
+    <message>
+        <source>Address this computer listens on</source>
+        <translation>本机监听地址</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Testing {port}... (up to {s} s)</source>
+        <translation>正在测试 {port}……（最多 {s} 秒）</translation>
+    </message>
+    <message>
+        <source>No test for this driver here; the desktop&apos;s device view shows whether it talks once the station runs.</source>
+        <translation>此处无法测试该驱动；检测站运行后，可在桌面的“设备”页查看其通信是否正常。</translation>
+    </message>
+    <message>
+        <source>Not tested yet.</source>
+        <translation>尚未测试。</translation>
+    </message>
+    <message>
+        <source>stable</source>
+        <translation>稳定</translation>
+    </message>
+    <message>
+        <source>moving</source>
+        <translation>不稳定</translation>
+    </message>
+    <message>
+        <source>It talks: {n} readings, the last {kg} kg ({state}).</source>
+        <translation>通信正常：收到 {n} 个读数，最后一个 {kg} kg（{state}）。</translation>
+    </message>
+    <message>
+        <source>No valid reading: {why}.</source>
+        <translation>没有有效读数：{why}。</translation>
+    </message>
+    <message>
+        <source>No valid reading: {why}. The device can be kept and its cable or settings fixed later; the desktop shows it as offline until it talks.</source>
+        <translation>没有有效读数：{why}。仍可保留该设备，稍后再检查线缆或设置；在通信恢复之前，桌面将其显示为离线。</translation>
+    </message>
+</context>
+<context>
+    <name>DevicesPage</name>
+    <message>
+        <source>Platform scale indicator</source>
+        <translation>静态汽车衡仪表</translation>
+    </message>
+    <message>
+        <source>Axle scale indicator</source>
+        <translation>轴重秤仪表</translation>
+    </message>
+    <message>
+        <source>Weigh-in-motion controller</source>
+        <translation>动态称重控制器</translation>
+    </message>
+    <message>
+        <source>Plate camera</source>
+        <translation>车牌识别相机</translation>
+    </message>
+    <message>
+        <source>I/O module (loop, light, barrier)</source>
+        <translation>I/O 模块（地感、信号灯、道闸）</translation>
+    </message>
+    <message>
+        <source>LED sign</source>
+        <translation>LED 情报板</translation>
+    </message>
+    <message>
+        <source>Enter an id for every device.</source>
+        <translation>请为每台设备填写编号。</translation>
+    </message>
+    <message>
+        <source>{id}: enter the serial port (e.g. COM3 or /dev/ttyUSB0).</source>
+        <translation>{id}：请填写串口（例如 COM3 或 /dev/ttyUSB0）。</translation>
+    </message>
+    <message>
+        <source>{id}: {port} is not a serial port name (COM3, /dev/ttyUSB0, or a pyserial URL such as rfc2217://host:port).</source>
+        <translation>{id}：{port} 不是串口名称（应为 COM3、/dev/ttyUSB0，或 rfc2217://主机:端口 之类的 pyserial URL）。</translation>
+    </message>
+    <message>
+        <source>{id}: enter the network address.</source>
+        <translation>{id}：请填写网络地址。</translation>
+    </message>
+    <message>
+        <source>{id}: choose the register map.</source>
+        <translation>{id}：请选择寄存器映射。</translation>
+    </message>
+    <message>
+        <source>The devices of this lane: the weighing indicator or controller, and optionally the plate camera, the I/O module for the loop, light and barrier, and the LED sign. Test each one that can be tested; a device that does not answer yet can still be kept.</source>
+        <translation>本车道的设备：称重仪表或控制器，以及可选的车牌识别相机、控制地感/信号灯/道闸的 I/O 模块和 LED 情报板。能测试的设备请逐一测试；暂时没有响应的设备也可以保留。</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Devices of lane {n}</source>
+        <translation>{n}号车道设备</translation>
+    </message>
+    <message>
+        <source> - works</source>
+        <translation> - 正常</translation>
+    </message>
+    <message>
+        <source> - test failed</source>
+        <translation> - 测试未通过</translation>
+    </message>
+    <message>
+        <source>Wait for the test to end.</source>
+        <translation>请等待测试结束。</translation>
+    </message>
+    <message>
+        <source>The device id {id} is used twice; ids must be unique.</source>
+        <translation>设备编号 {id} 重复；编号必须唯一。</translation>
+    </message>
+    <message>
+        <source>Lane {n} has no {kind}: it cannot weigh.</source>
+        <translation>{n}号车道没有{kind}，无法称重。</translation>
+    </message>
+    <message>
+        <source>{id} did not answer the test; it is kept.</source>
+        <translation>{id} 测试无响应，已保留。</translation>
     </message>
 </context>
 <context>
@@ -875,6 +1156,13 @@
     </message>
 </context>
 <context>
+    <name>DynamicFinishPage</name>
+    <message>
+        <source>Record saved as dynamic run {n}.</source>
+        <translation>记录已保存为动态记录 {n}。</translation>
+    </message>
+</context>
+<context>
     <name>DynamicPage</name>
     <message>
         <source>Passes</source>
@@ -905,6 +1193,10 @@
         <translation>= 各轴之和</translation>
     </message>
     <message>
+        <source>plate or description</source>
+        <translation>车牌号或说明</translation>
+    </message>
+    <message>
         <source>Vehicle mass class</source>
         <translation>整车准确度等级</translation>
     </message>
@@ -915,6 +1207,10 @@
     <message>
         <source>Classes</source>
         <translation>准确度等级</translation>
+    </message>
+    <message>
+        <source>Reference vehicle</source>
+        <translation>参考车辆</translation>
     </message>
     <message>
         <source>Axles compared with</source>
@@ -999,6 +1295,10 @@
     <message>
         <source>Reading failed: {error}</source>
         <translation>读数失败：{error}</translation>
+    </message>
+    <message>
+        <source>The inputs changed: evaluate again.</source>
+        <translation>输入已更改：请重新计算。</translation>
     </message>
     <message>
         <source>Enter the static load of every axle.</source>
@@ -1109,6 +1409,45 @@
     </message>
 </context>
 <context>
+    <name>FirstRunWizard</name>
+    <message>
+        <source>Set up the station</source>
+        <translation>检测站初始设置</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; 上一步</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>下一步 &gt;</translation>
+    </message>
+    <message>
+        <source>Writing the configuration, creating the database...</source>
+        <translation>正在写入配置、创建数据库……</translation>
+    </message>
+    <message>
+        <source>Start the desktop</source>
+        <translation>启动工作站</translation>
+    </message>
+    <message>
+        <source>The configuration is saved. The database in {folder} already had accounts, so the administrator&apos;s password was not changed: sign in with the existing one.</source>
+        <translation>配置已保存。{folder} 中的数据库已有账户，因此系统管理员密码未更改：请使用原有密码登录。</translation>
+    </message>
+    <message>
+        <source>Finish failed; the configuration file was not written: {error}</source>
+        <translation>完成失败，配置文件未写入：{error}</translation>
+    </message>
+</context>
+<context>
     <name>FrameModel</name>
     <message>
         <source>Time</source>
@@ -1204,6 +1543,76 @@
     <message>
         <source>WITHIN LIMIT</source>
         <translation>未超限</translation>
+    </message>
+</context>
+<context>
+    <name>LanesPage</name>
+    <message>
+        <source>How many lanes the station weighs on, and how each weighs: a platform scale for whole vehicles at rest, an axle scale for vehicles driving over slowly, or a weigh-in-motion controller.</source>
+        <translation>检测站有几条称重车道，以及每条车道的称重方式：静态汽车衡（整车停稳称重）、轴重秤（车辆低速通过）或动态称重控制器。</translation>
+    </message>
+    <message>
+        <source>Number of lanes</source>
+        <translation>车道数</translation>
+    </message>
+    <message>
+        <source>Lane</source>
+        <translation>车道</translation>
+    </message>
+    <message>
+        <source>Weighing</source>
+        <translation>称重方式</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Lanes</source>
+        <translation>车道</translation>
+    </message>
+    <message>
+        <source>Platform scale (static)</source>
+        <translation>静态汽车衡（静态称重）</translation>
+    </message>
+    <message>
+        <source>Axle scale (slow motion)</source>
+        <translation>轴重秤（低速轴重）</translation>
+    </message>
+    <message>
+        <source>Weigh-in-motion</source>
+        <translation>动态称重</translation>
+    </message>
+    <message>
+        <source>Lane {n}</source>
+        <translation>{n}号车道</translation>
+    </message>
+    <message>
+        <source>Up (上行)</source>
+        <translation>上行</translation>
+    </message>
+    <message>
+        <source>Down (下行)</source>
+        <translation>下行</translation>
+    </message>
+</context>
+<context>
+    <name>LanguagePage</name>
+    <message>
+        <source>This station has no configuration yet. The wizard asks for the station, its lanes and devices, the provincial platform and the administrator&apos;s password. Nothing is written before Finish; Cancel leaves everything as it was.</source>
+        <translation>本检测站尚未配置。向导将依次询问检测站信息、车道和设备、省级平台以及系统管理员密码。点击“完成”之前不会写入任何内容；点击“取消”则一切保持原样。</translation>
+    </message>
+    <message>
+        <source>Language of the desktop</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
     </message>
 </context>
 <context>
@@ -1445,6 +1854,22 @@
     <message>
         <source>Upload: {result}; {sent} records sent, {pending} left</source>
         <translation>上传：{result}；已发送 {sent} 条记录，剩余 {pending} 条</translation>
+    </message>
+    <message>
+        <source>Lane {n}: the weighing queued at {time} is recorded as {check}</source>
+        <translation>{n}号车道：{time} 暂存的称重已记录为 {check}</translation>
+    </message>
+    <message>
+        <source>Database server unreachable: {n} weighings queued here</source>
+        <translation>无法连接数据库服务器：{n} 条称重暂存在本机</translation>
+    </message>
+    <message>
+        <source>Database server back: {n} queued weighings to record</source>
+        <translation>数据库服务器已恢复：{n} 条暂存称重待记录</translation>
+    </message>
+    <message>
+        <source>{n} queued entries could not be recorded (see the log)</source>
+        <translation>{n} 条暂存记录无法入库（见日志）</translation>
     </message>
     <message>
         <source>Drift: {scales} (see the Drift tab)</source>
@@ -1730,6 +2155,133 @@
     <message>
         <source>The document was not produced: {error}</source>
         <translation>文书未生成：{error}</translation>
+    </message>
+</context>
+<context>
+    <name>ProvincePage</name>
+    <message>
+        <source>Every night the station uploads its records to the provincial overload platform. The province gives each station the platform&apos;s address, a secret key (64 hex characters) and sometimes a CA certificate. Leave the upload off if they are not at hand yet; it can be set up later in the settings.</source>
+        <translation>检测站每晚将检测记录上传到省级治超联网平台。省里会为每个检测站提供平台地址、密钥（64 位十六进制字符），有时还有 CA 证书。如果暂时还没有这些信息，可以先不开启上传，以后在“设置”中配置。</translation>
+    </message>
+    <message>
+        <source>Upload to the provincial platform</source>
+        <translation>上传到省级平台</translation>
+    </message>
+    <message>
+        <source>Platform address</source>
+        <translation>平台地址</translation>
+    </message>
+    <message>
+        <source>Site code</source>
+        <translation>站点编码</translation>
+    </message>
+    <message>
+        <source>CA certificate</source>
+        <translation>CA 证书</translation>
+    </message>
+    <message>
+        <source>Secret key</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>empty: the system&apos;s certificates</source>
+        <translation>留空：使用系统证书</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览……</translation>
+    </message>
+    <message>
+        <source>Import key file...</source>
+        <translation>导入密钥文件……</translation>
+    </message>
+    <message>
+        <source>or paste the 64 hex characters here</source>
+        <translation>或在此粘贴 64 位十六进制字符</translation>
+    </message>
+    <message>
+        <source>Use pasted key</source>
+        <translation>使用粘贴的密钥</translation>
+    </message>
+    <message>
+        <source>Provincial platform</source>
+        <translation>省级平台</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt);;All (*)</source>
+        <translation>证书 (*.pem *.crt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Checking...</source>
+        <translation>正在检查……</translation>
+    </message>
+    <message>
+        <source>Found.</source>
+        <translation>已找到。</translation>
+    </message>
+    <message>
+        <source>File not found: {path}</source>
+        <translation>找不到文件：{path}</translation>
+    </message>
+    <message>
+        <source>Key file</source>
+        <translation>密钥文件</translation>
+    </message>
+    <message>
+        <source>Reading {path}...</source>
+        <translation>正在读取 {path}……</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: {error}</source>
+        <translation>无法读取 {path}：{error}</translation>
+    </message>
+    <message>
+        <source>That is not a key: it must be 64 hex characters (0-9, a-f).</source>
+        <translation>这不是密钥：密钥必须是 64 位十六进制字符（0-9、a-f）。</translation>
+    </message>
+    <message>
+        <source>That is not a key: it must be 64 hex characters (0-9, a-f); it has {n} characters or characters that are not hex.</source>
+        <translation>这不是密钥：密钥必须是 64 位十六进制字符（0-9、a-f）；输入的内容有 {n} 个字符，或含有非十六进制字符。</translation>
+    </message>
+    <message>
+        <source>Key accepted (not shown). At Finish it is saved to {path}, readable by this account only.</source>
+        <translation>密钥已接受（不显示）。点击“完成”时将保存到 {path}，仅本账户可读。</translation>
+    </message>
+    <message>
+        <source>No key yet.</source>
+        <translation>尚无密钥。</translation>
+    </message>
+    <message>
+        <source>The site code must be the station&apos;s own code {code} (or left empty).</source>
+        <translation>站点编码必须与本站编码 {code} 相同（或留空）。</translation>
+    </message>
+    <message>
+        <source>Press Enter or &apos;Use pasted key&apos; to check the pasted key.</source>
+        <translation>请按回车键或点击“使用粘贴的密钥”来检查粘贴的密钥。</translation>
+    </message>
+    <message>
+        <source>Checking the CA certificate file...</source>
+        <translation>正在检查 CA 证书文件……</translation>
+    </message>
+    <message>
+        <source>The CA certificate file was not found.</source>
+        <translation>找不到 CA 证书文件。</translation>
+    </message>
+    <message>
+        <source>Enter the platform&apos;s address, or switch the upload off.</source>
+        <translation>请填写平台地址，或关闭上传。</translation>
+    </message>
+    <message>
+        <source>{url} is not allowed: the address must start with https:// (plain http:// only to this computer).</source>
+        <translation>不允许使用 {url}：地址必须以 https:// 开头（仅本机地址可用 http://）。</translation>
+    </message>
+    <message>
+        <source>The upload to the province is off.</source>
+        <translation>未开启向省级平台上传。</translation>
+    </message>
+    <message>
+        <source>No secret key: the upload refuses to run until one is set.</source>
+        <translation>没有密钥：在配置密钥之前，上传不会运行。</translation>
     </message>
 </context>
 <context>
@@ -2417,12 +2969,12 @@
         <translation>证书扫描件</translation>
     </message>
     <message>
-        <source>Images (*.jpg *.jpeg *.png)</source>
-        <translation>图片 (*.jpg *.jpeg *.png)</translation>
+        <source>Scans (*.jpg *.jpeg *.png *.pdf)</source>
+        <translation>扫描件 (*.jpg *.jpeg *.png *.pdf)</translation>
     </message>
     <message>
-        <source>The scan must be a JPEG or PNG picture.</source>
-        <translation>扫描件必须是 JPEG 或 PNG 图片。</translation>
+        <source>The scan must be a JPEG, PNG or PDF file.</source>
+        <translation>扫描件必须是 JPEG、PNG 或 PDF 文件。</translation>
     </message>
     <message>
         <source>Certificate of {scale} saved.</source>
@@ -2787,6 +3339,160 @@
     <message>
         <source>The configuration has unsaved changes. Close and discard them?</source>
         <translation>配置有未保存的更改。关闭并放弃这些更改吗？</translation>
+    </message>
+</context>
+<context>
+    <name>StationPage</name>
+    <message>
+        <source>The station code is the one in the province&apos;s station list: the 6-digit administrative division code, then 21, then the 4-digit station number. It is on every record and upload.</source>
+        <translation>检测站编码以省级检测站名录为准：6 位行政区划代码，加“21”，再加 4 位站点序号。每条检测记录和每次上传都带有该编码。</translation>
+    </message>
+    <message>
+        <source>e.g. Zhengzhou East overload detection station</source>
+        <translation>例如：郑州东超限检测站</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览……</translation>
+    </message>
+    <message>
+        <source>Station code</source>
+        <translation>检测站编码</translation>
+    </message>
+    <message>
+        <source>Station name</source>
+        <translation>检测站名称</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据目录</translation>
+    </message>
+    <message>
+        <source>The data folder holds the database, the pictures, the documents and the province&apos;s key. The configuration is saved to {path}.</source>
+        <translation>数据目录存放数据库、图片、文书和省级平台密钥。配置文件将保存到 {path}。</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>检测站</translation>
+    </message>
+    <message>
+        <source>Enter the station code.</source>
+        <translation>请填写检测站编码。</translation>
+    </message>
+    <message>
+        <source>{code} is not a station code: 12 digits, the 6-digit division code, then 21, then the 4-digit station number (e.g. 410102210001).</source>
+        <translation>{code} 不是有效的检测站编码：应为 12 位数字，即 6 位行政区划代码、“21”和 4 位站点序号（例如 410102210001）。</translation>
+    </message>
+    <message>
+        <source>Enter the station name.</source>
+        <translation>请填写检测站名称。</translation>
+    </message>
+    <message>
+        <source>The data folder must be a full path, e.g. {example}.</source>
+        <translation>数据目录必须是完整路径，例如 {example}。</translation>
+    </message>
+</context>
+<context>
+    <name>SummaryPage</name>
+    <message>
+        <source>Check what will be written. Finish saves it and starts the desktop.</source>
+        <translation>请核对将要写入的内容。点击“完成”后保存并启动工作站。</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>汇总</translation>
+    </message>
+    <message>
+        <source>Configuration file</source>
+        <translation>配置文件</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据目录</translation>
+    </message>
+    <message>
+        <source>Station</source>
+        <translation>检测站</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Lane {n}</source>
+        <translation>{n}号车道</translation>
+    </message>
+    <message>
+        <source>Provincial platform</source>
+        <translation>省级平台</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>系统管理员</translation>
+    </message>
+    <message>
+        <source>Login</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>set (not shown)</source>
+        <translation>已设置（不显示）</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>注意事项</translation>
+    </message>
+    <message>
+        <source>not tested (no test for this driver)</source>
+        <translation>未测试（该驱动无测试）</translation>
+    </message>
+    <message>
+        <source>not tested</source>
+        <translation>未测试</translation>
+    </message>
+    <message>
+        <source>{kind}, driver {driver}, {port}: {result}</source>
+        <translation>{kind}，驱动 {driver}，{port}：{result}</translation>
+    </message>
+    <message>
+        <source>Upload</source>
+        <translation>上传</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>saved to {path} at Finish (not shown)</source>
+        <translation>点击“完成”时保存到 {path}（不显示）</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Platform address</source>
+        <translation>平台地址</translation>
+    </message>
+    <message>
+        <source>Site code</source>
+        <translation>站点编码</translation>
+    </message>
+    <message>
+        <source>CA certificate</source>
+        <translation>CA 证书</translation>
+    </message>
+    <message>
+        <source>the system&apos;s certificates</source>
+        <translation>系统证书</translation>
+    </message>
+    <message>
+        <source>Secret key</source>
+        <translation>密钥</translation>
     </message>
 </context>
 <context>
