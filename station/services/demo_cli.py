@@ -64,6 +64,8 @@ def demo_main(folder: Path, vehicles: int, seed: int, language: str | None = Non
     else:
         state = tr("demo.broken", lang, seq=report.first_bad_seq)
     print(tr("demo.summary", lang, records=report.records, pictures=report.pictures, state=state))
-    command = f"{sys.executable} main.py verify --config {config_path}"
+    # An installed (frozen) program is itself the command; from a checkout it is main.py.
+    program = sys.executable if getattr(sys, "frozen", False) else f"{sys.executable} main.py"
+    command = f"{program} verify --config {config_path}"
     print(tr("demo.again", lang, command=command))
     return 0 if report.ok else 1
