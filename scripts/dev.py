@@ -69,8 +69,16 @@ def main(argv: list[str]) -> int:
     _install("test")
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     return subprocess.run(
-        [str(_python()), "-m", "pytest", *rest], cwd=ROOT, env=env, check=False
+        [str(_python()), "-m", "pytest", *_parallel(rest), *rest], cwd=ROOT, env=env, check=False
     ).returncode
+
+
+def _parallel(rest: list[str]) -> list[str]:
+    """One pytest worker per core (pytest-xdist); each test file stays on one worker
+    (tests/conftest.py groups them). `-n 0` or `-p no:xdist` runs everything in one process."""
+    if any(arg.startswith("-n") or arg == "no:xdist" for arg in rest):
+        return []
+    return ["-n", "auto", "--dist", "loadgroup"]
 
 
 if __name__ == "__main__":

@@ -11,6 +11,30 @@ os.environ.setdefault("LANG", "C.UTF-8")
 
 pytest_plugins = ["tests.support.postgres", "tests.support.cups"]
 
+# With pytest-xdist (scripts/dev.py test runs `-n auto --dist loadgroup`) every file stays on
+# one worker, as with --dist loadfile, except these groups, whose files run one after the
+# other on one worker: the simulations that drive trucks against the clock at 20-40x speed
+# would compete for the two cores with each other, and the printing tests share one CUPS
+# queue and its output folder.
+SERIAL_GROUPS = {
+    "simulations": (
+        "tests/lanes/test_kill.py",
+        "tests/lanes/test_headless.py",
+        "tests/multistation/test_lost_server.py",
+        "tests/ui/test_demo.py",
+        "tests/lanes/test_raw_count_axle_scale.py",
+    ),
+    "cups": ("tests/cli/test_print_record_cli.py", "tests/drivers/test_printers.py"),
+}
+_GROUP_OF = {path: group for group, paths in SERIAL_GROUPS.items() for path in paths}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    del config
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(_GROUP_OF.get(path, path)))
+
 
 @pytest.fixture(autouse=True)
 def _isolated_user_folders(
