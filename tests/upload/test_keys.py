@@ -37,7 +37,9 @@ def test_a_key_file_others_can_read_is_refused_and_says_how_to_fix_it(tmp_path, 
 
 
 @pytest.mark.parametrize(
-    "text", ["", "abc", "zz" * 32, secrets.token_hex(31), secrets.token_hex(33)]
+    "text",
+    ["", "abc", "zz" * 32, secrets.token_hex(31), secrets.token_hex(33)],
+    ids=["empty", "short", "not-hex", "31-bytes", "33-bytes"],  # one name on every worker
 )
 def test_a_file_without_a_64_hex_key_is_refused_without_echoing_it(tmp_path, text):
     with pytest.raises(KeyFileError, match="64 hex characters") as error:
