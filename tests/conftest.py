@@ -23,6 +23,7 @@ SERIAL_GROUPS = {
         "tests/multistation/test_lost_server.py",
         "tests/ui/test_demo.py",
         "tests/lanes/test_raw_count_axle_scale.py",
+        "tests/installer/test_bundle.py",  # builds the bundle, then runs its demo for 30 s
     ),
     "cups": ("tests/cli/test_print_record_cli.py", "tests/drivers/test_printers.py"),
 }
