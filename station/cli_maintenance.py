@@ -453,32 +453,32 @@ def _write_pdf(out: Path, pdf: bytes) -> None:
 def _dynamic(args: argparse.Namespace, render: RenderCalibration) -> int:
     from station.storage.calibration_dynamic import load_dynamic_run
 
-    try:
-        run_id = int(args.run_id)
-    except ValueError:
-        raise _BadInput(f"RUN_ID: {args.run_id!r} is not a run number") from None
-    config = _config(args)
-    database = _open(config)
-    try:
-        record = load_dynamic_run(database, run_id)
-    finally:
-        database.dispose()
-    pdf = render(record, copy=args.copy, language=args.lang or config.station.language)
-    _write_pdf(args.out, pdf)
-    return EXIT_OK
+    return _print_stored(args, render, load_dynamic_run, args.run_id, ("RUN_ID", "run"))
 
 
 def _record(args: argparse.Namespace, render: RenderCalibration) -> int:
     from station.storage.calibration import load_record
 
+    names = ("SESSION_ID", "session")
+    return _print_stored(args, render, load_record, args.session_id, names)
+
+
+def _print_stored(
+    args: argparse.Namespace,
+    render: RenderCalibration,
+    load: Callable[[Database, int], Any],
+    number: str,
+    names: tuple[str, str],
+) -> int:
+    """A stored static run or dynamic check, by its number, rendered to `args.out`."""
     try:
-        session_id = int(args.session_id)
+        stored_id = int(number)
     except ValueError:
-        raise _BadInput(f"SESSION_ID: {args.session_id!r} is not a session number") from None
+        raise _BadInput(f"{names[0]}: {number!r} is not a {names[1]} number") from None
     config = _config(args)
     database = _open(config)
     try:
-        record = load_record(database, session_id)
+        record = load(database, stored_id)
     finally:
         database.dispose()
     pdf = render(record, copy=args.copy, language=args.lang or config.station.language)

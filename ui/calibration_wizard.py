@@ -62,6 +62,7 @@ from ui.calibration_steps import (
     collect,
 )
 from ui.context import AppContext, Session
+from ui.wizard_frame import lay_out_wizard
 
 SourceFactory = Callable[[str], ReadingSource | None]
 VehicleFactory = Callable[[str], Callable[[], WimVehicle] | None]
@@ -168,17 +169,10 @@ class CalibrationWizard(QtWidgets.QDialog):
         self.next_button.setDefault(True)
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        for button in (self.back_button, self.next_button, self.cancel_button):
-            buttons.addWidget(button)
-        right = QtWidgets.QVBoxLayout()
-        right.addWidget(self.title)
-        right.addWidget(self.stack, 1)
-        right.addLayout(buttons)
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.addWidget(self.steps)
-        layout.addLayout(right, 1)
+        lay_out_wizard(
+            self, steps=self.steps, title=self.title, stack=self.stack, message=self.message,
+            buttons=(self.back_button, self.next_button, self.cancel_button),
+        )  # fmt: skip
 
     # ---- pages --------------------------------------------------------------------------
 

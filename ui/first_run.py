@@ -45,6 +45,7 @@ from ui.first_run_pages import (
 )
 from ui.i18n import install_language
 from ui.tasks import Tasks
+from ui.wizard_frame import lay_out_wizard
 
 FIXED_STEPS = ("language", "station", "lanes")
 LAST_STEPS = ("province", "admin", "summary")
@@ -192,17 +193,10 @@ class FirstRunWizard(QtWidgets.QDialog):
         self.back_button.clicked.connect(self.go_back)
         self.next_button.clicked.connect(self.go_next)
         self.cancel_button.clicked.connect(self.reject)
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.message, 1)
-        for button in (self.back_button, self.next_button, self.cancel_button):
-            buttons.addWidget(button)
-        right = QtWidgets.QVBoxLayout()
-        right.addWidget(self.title)
-        right.addWidget(self.stack, 1)
-        right.addLayout(buttons)
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.addWidget(self.steps)
-        layout.addLayout(right, 1)
+        lay_out_wizard(
+            self, steps=self.steps, title=self.title, stack=self.stack, message=self.message,
+            buttons=(self.back_button, self.next_button, self.cancel_button),
+        )  # fmt: skip
 
     def _translate_frame(self) -> None:
         self.setWindowTitle(self.tr("Set up the station"))

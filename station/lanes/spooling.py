@@ -98,6 +98,7 @@ class SpoolingRecorder:
         self._prober: threading.Thread | None = None
         self._local_attempts = 0
         self._pending = spool.pending()
+        self._set_aside = len(spool.set_aside_problems())  # the runtime asks every tick
         if self._pending:
             log.warning(
                 "%d weighings queued locally from before; committing them first", self._pending
@@ -110,7 +111,7 @@ class SpoolingRecorder:
         return self._online
 
     def state(self) -> QueueState:
-        return QueueState(self.online, self._pending, len(self._spool.set_aside_problems()))
+        return QueueState(self.online, self._pending, self._set_aside)
 
     def _offline(self, exc: BaseException) -> None:
         if self._online:
@@ -258,6 +259,7 @@ class SpoolingRecorder:
                 if committed is not None:
                     done.append(committed)
         self._pending = self._spool.pending()
+        self._set_aside = len(self._spool.set_aside_problems())
         return done
 
     def _apply(self, entry: Entry) -> QueuedCommitted | None:
