@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -44,3 +45,18 @@ def _isolated_user_folders(
     base = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("STATION_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("STATION_DATA_DIR", str(base / "data"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_modbus_claim_outlives_its_file() -> Iterator[None]:
+    """A Modbus bus a test file left open keeps its claim on the port in this process; the
+    OS may hand the same loopback port to a later file on the same xdist worker, whose bus
+    would then be refused as "already has an owner". Close what the file left behind."""
+    from drivers.modbus import client
+
+    before = set(client._claims)
+    yield
+    with client._claims_lock:
+        left = [bus for key, bus in client._claims.items() if key not in before]
+    for bus in left:
+        bus.close()
